@@ -1,0 +1,34 @@
+// Who performed an action, and the request it came in on, so that every change becomes an audit event
+// naming its actor (an admin, a console user, a key).
+import type { ActorType, AuditDetail, AuditEventInput } from './audit/event.ts';
+import type { Environment } from './db/database.ts';
+
+export interface ActionTarget {
+  partnerId: string | null;
+  environment: Environment | null;
+  detail?: AuditDetail;
+}
+
+export class Actor {
+  constructor(
+    readonly type: ActorType,
+    readonly id: string | null,
+    readonly requestId: string | null = null,
+    readonly clientIp: string | null = null,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  event(action: string, target: ActionTarget): AuditEventInput {
+    return {
+      occurredAt: this.now(),
+      requestId: this.requestId,
+      partnerId: target.partnerId,
+      environment: target.environment,
+      actorType: this.type,
+      actorId: this.id,
+      action,
+      clientIp: this.clientIp,
+      detail: target.detail ?? null,
+    };
+  }
+}

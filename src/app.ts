@@ -1,0 +1,134 @@
+// Wires Tessera together: opens the database, builds each pipeline stage from configuration, starts the
+// change feed and the housekeeping jobs, and returns the HTTP app with a close() that undoes all of it.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { adminRoutes } from './admin/routes.ts';
+import { setUpAdminToken } from './admin/admin-token.ts';
+import { AllowlistCache } from './allowlist/allowlist-cache.ts';
+import { meRoutes } from './api/me.ts';
+import { GroupCommitWriter } from './audit/group-commit.ts';
+import { type Config, ConfigError } from './config.ts';
+import { ChangeFeed } from './db/change-feed.ts';
+import type { Database } from './db/database.ts';
+import { openDatabase } from './db/open.ts';
+import { purgeExpiredWriteRecords, startJobs } from './jobs.ts';
+import { Argon2Verifier } from './keys/argon2.ts';
+import { FailureThrottle } from './keys/failure-throttle.ts';
+import { KeyCache, keyCacheSubscriber } from './keys/key-cache.ts';
+import { KeyVerifier } from './keys/verifier.ts';
+import { createLogger } from './log.ts';
+import { compileCidrs } from './net/cidr.ts';
+import { authenticate } from './pipeline/authenticate.ts';
+import { authenticateAdmin } from './pipeline/authenticate-admin.ts';
+import { authorizeScope } from './pipeline/authorize.ts';
+import { requireIdempotencyKey } from './pipeline/idempotency-key.ts';
+import type { PipelineStages } from './pipeline/index.ts';
+import { adminIpAllowlist, partnerIpAllowlist } from './pipeline/ip-allowlist.ts';
+import { parseJsonBody } from './pipeline/json-body.ts';
+import { rateLimit } from './pipeline/rate-limit.ts';
+import { verifySignature } from './pipeline/signature.ts';
+import { RedisRateLimitStore } from './rate-limit/redis-store.ts';
+import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/store.ts';
+import { buildServer, type RouteRegistrar } from './server.ts';
+
+export interface TesseraOptions {
+  logger?: Logger;
+  /** An already open, migrated database (tests share one per file). Tessera does not close it. */
+  db?: Database;
+  now?: () => number;
+}
+
+export interface Tessera {
+  app: FastifyInstance;
+  db: Database;
+  logger: Logger;
+  /** The admin token generated at this start (shown once), if none existed. */
+  generatedAdminToken: string | undefined;
+  argon2: Argon2Verifier;
+  keyCache: KeyCache;
+  auditWriter: GroupCommitWriter;
+  /** Starts listening; resolves to the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createTessera(config: Config, options: TesseraOptions = {}): Promise<Tessera> {
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const https = loadTls(config);
+  const trustedProxies = compileCidrs(config.trustedProxies);
+  const requireForwardedHttps = !https && !isLoopback(config.host);
+  if (requireForwardedHttps && config.trustedProxies.length === 0) {
+    throw new ConfigError(
+      `Refusing to serve plain HTTP on ${config.host}: set TESSERA_TLS_CERT and TESSERA_TLS_KEY, bind HOST to a ` +
+        'loopback address, or set TESSERA_TRUSTED_PROXIES to the TLS-terminating proxies in front of Tessera.',
+    );
+  }
+
+  const db = options.db ?? (await openDatabase(config));
+  const adminToken = await setUpAdminToken(db, config.adminToken);
+  const keyCache = new KeyCache();
+  const argon2 = new Argon2Verifier(config.argon2Concurrency);
+  const throttle = new FailureThrottle(config.authFailureLimit, config.authFailureWindowMs);
+  const verifier = new KeyVerifier(db, keyCache, argon2, throttle, config.keyCacheTtlMs, now);
+  const allowlists = new AllowlistCache(db, now);
+
+  const feed = new ChangeFeed();
+  feed.subscribe('key', keyCacheSubscriber(keyCache));
+  feed.subscribe('partner', { ...keyCacheSubscriber(keyCache), onChange: () => keyCache.clear() });
+  feed.subscribe('allowlist', allowlists.subscriber());
+  await feed.start(db);
+
+  const rateStore: RateLimitStore = config.redisUrl
+    ? new RedisRateLimitStore(config.redisUrl)
+    : new MemoryRateLimitStore(now);
+  const auditWriter = new GroupCommitWriter(db);
+
+  const stages: PipelineStages = {
+    authenticate: authenticate(verifier),
+    partnerIpAllowlist: partnerIpAllowlist(allowlists),
+    rateLimit: rateLimit(rateStore, config.rateLimitPerMinute),
+    authorizeScope,
+    verifySignature: verifySignature(now),
+    requireIdempotencyKey,
+    parseJsonBody,
+    adminIpAllowlist: adminIpAllowlist(compileCidrs(config.adminAllowlist)),
+    authenticateAdmin: authenticateAdmin(adminToken.check),
+  };
+  const routes: RouteRegistrar[] = [meRoutes, adminRoutes(db, now)];
+  const app = buildServer({ config, logger, stages, auditWriter, trustedProxies, routes, requireForwardedHttps, https, now });
+  const stopJobs = startJobs([purgeExpiredWriteRecords(db)], (job, error) =>
+    logger.warn({ job: job.name, err: error }, 'housekeeping job failed'),
+  );
+
+  return {
+    app,
+    db,
+    logger,
+    generatedAdminToken: adminToken.generated,
+    argon2,
+    keyCache,
+    auditWriter,
+    async listen() {
+      return app.listen({ host: config.host, port: config.port });
+    },
+    async close() {
+      await app.close();
+      await stopJobs();
+      await auditWriter.drain();
+      await feed.stop();
+      await rateStore.close();
+      if (!options.db) await db.close();
+    },
+  };
+}
+
+function loadTls(config: Config) {
+  if (!config.tlsCert || !config.tlsKey) return undefined;
+  return { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey), minVersion: config.tlsMinVersion };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

@@ -1,0 +1,105 @@
+// The only reader of process.env. Configuration is parsed and validated once at boot, then frozen and
+// passed down, so a typo in a variable fails the start with a clear message instead of a request later.
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly adminToken: string | undefined;
+  readonly adminAllowlist: readonly string[];
+  readonly trustedProxies: readonly string[];
+  readonly logLevel: string;
+  readonly keyCacheTtlMs: number;
+  readonly argon2Concurrency: number;
+  readonly authFailureLimit: number;
+  readonly authFailureWindowMs: number;
+  readonly rateLimitPerMinute: number;
+  readonly redisUrl: string | undefined;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+  readonly auditSealIntervalMs: number;
+  readonly auditRetentionDays: number;
+  readonly bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const config: Config = {
+    host: text(env, 'HOST', '127.0.0.1'),
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    dataDir: resolve(text(env, 'TESSERA_DATA_DIR', './.tessera')),
+    databaseUrl: optional(env, 'DATABASE_URL'),
+    adminToken: optional(env, 'TESSERA_ADMIN_TOKEN'),
+    adminAllowlist: cidrList(env, 'TESSERA_ADMIN_ALLOWLIST', ['127.0.0.0/8', '::1/128']),
+    trustedProxies: cidrList(env, 'TESSERA_TRUSTED_PROXIES', []),
+    logLevel: oneOf(env, 'TESSERA_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'silent']),
+    keyCacheTtlMs: integer(env, 'TESSERA_KEY_CACHE_TTL_MS', 5_000, 0, 60_000),
+    argon2Concurrency: integer(env, 'TESSERA_ARGON2_CONCURRENCY', 2, 1, 64),
+    authFailureLimit: integer(env, 'TESSERA_AUTH_FAILURE_LIMIT', 10, 1, 1_000_000),
+    authFailureWindowMs: integer(env, 'TESSERA_AUTH_FAILURE_WINDOW_MS', 60_000, 1_000, 86_400_000),
+    rateLimitPerMinute: integer(env, 'TESSERA_RATE_LIMIT_PER_MINUTE', 6_000, 1, 10_000_000),
+    redisUrl: optional(env, 'REDIS_URL'),
+    tlsCert: optional(env, 'TESSERA_TLS_CERT'),
+    tlsKey: optional(env, 'TESSERA_TLS_KEY'),
+    tlsMinVersion: oneOf(env, 'TESSERA_TLS_MIN_VERSION', 'TLSv1.3', ['TLSv1.2', 'TLSv1.3']),
+    auditSealIntervalMs: integer(env, 'TESSERA_AUDIT_SEAL_INTERVAL_MS', 10_000, 100, 86_400_000),
+    auditRetentionDays: integer(env, 'TESSERA_AUDIT_RETENTION_DAYS', 2557, 1, 36_500),
+    bodyLimitBytes: integer(env, 'TESSERA_BODY_LIMIT_BYTES', 64 * 1024, 1_024, 16 * 1024 * 1024),
+  };
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new ConfigError('TESSERA_TLS_CERT and TESSERA_TLS_KEY must be set together.');
+  }
+  return Object.freeze(config);
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  return optional(env, name) ?? fallback;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got "${raw}".`);
+  }
+  return Number(raw);
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}; got "${raw}".`);
+  }
+  return raw as T;
+}
+
+function cidrList(env: Env, name: string, fallback: string[]): readonly string[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return Object.freeze(fallback);
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits] = entry.split('/');
+    if (!address || isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      throw new ConfigError(`${name} has an entry that is not an IP address or CIDR: "${entry}".`);
+    }
+  }
+  return Object.freeze(entries);
+}

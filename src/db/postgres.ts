@@ -1,0 +1,145 @@
+// PostgreSQL through a `pg` pool: the production storage, shared by any number of Tessera nodes.
+// Connection failures become DatabaseUnavailableError (503), and every wait is bounded so that a database
+// outage makes requests fail fast instead of hanging.
+import pg from 'pg';
+import {
+  type Database,
+  DatabaseUnavailableError,
+  enterScope,
+  type NotificationHandlers,
+  type Queryable,
+  type Scope,
+} from './database.ts';
+
+const CONNECT_TIMEOUT_MS = 2_000;
+const STATEMENT_TIMEOUT_MS = 15_000;
+const LISTEN_RETRY_MS = 500;
+
+export async function openPostgres(connectionString: string, poolSize = 20): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: STATEMENT_TIMEOUT_MS + 1_000,
+  });
+  // An idle client that loses its server emits 'error' on the pool; without a listener it would crash.
+  pool.on('error', () => {});
+  const listeners = new Set<() => Promise<void>>();
+
+  const run = async <Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
+    try {
+      return (await client.query(sql, params ? [...params] : undefined)).rows as Row[];
+    } catch (error) {
+      throw asUnavailable(error);
+    }
+  };
+
+  const database: Database = {
+    kind: 'postgres',
+    query: (sql, params) => run(pool, sql, params),
+    exec: async (sql) => {
+      await run(pool, sql);
+    },
+    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect().catch((error: unknown) => {
+        throw asUnavailable(error);
+      });
+      let broken: unknown;
+      try {
+        await run(client, 'BEGIN');
+        const result = await work({
+          query: (sql, params) => run(client, sql, params),
+          exec: async (sql) => {
+            await run(client, sql);
+          },
+        });
+        await run(client, 'COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError;
+        });
+        throw error;
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    scoped: <T>(scope: Scope, work: (tx: Queryable) => Promise<T>) =>
+      database.transaction(async (tx) => {
+        await enterScope(tx, scope);
+        return work(tx);
+      }),
+    async listen(channel: string, handlers: NotificationHandlers) {
+      const stop = await listenForever(connectionString, channel, handlers);
+      listeners.add(stop);
+      return async () => {
+        listeners.delete(stop);
+        await stop();
+      };
+    },
+    async close() {
+      await Promise.all([...listeners].map((stop) => stop()));
+      await pool.end();
+    },
+  };
+  return database;
+}
+
+/** Keeps a LISTEN connection open, reconnecting after any loss and telling the handlers both ways. */
+async function listenForever(
+  connectionString: string,
+  channel: string,
+  handlers: NotificationHandlers,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let current: pg.Client | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const connect = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    let lost = false;
+    const onLost = () => {
+      if (lost || stopped) return;
+      lost = true;
+      current = undefined;
+      client.end().catch(() => {});
+      handlers.onLost();
+      retryTimer = setTimeout(() => void connect().catch(onLost), LISTEN_RETRY_MS);
+    };
+    client.on('error', onLost);
+    client.on('end', onLost);
+    client.on('notification', (message) => {
+      if (message.channel === channel) handlers.onMessage(message.payload ?? '');
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (error) {
+      onLost();
+      throw error;
+    }
+    current = client;
+    handlers.onRestored();
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    await current?.end().catch(() => {});
+  };
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']);
+
+function asUnavailable(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const isConnectionFailure =
+    (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || /^(08|57P0)/.test(code))) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(
+      error.message,
+    );
+  return isConnectionFailure ? new DatabaseUnavailableError('database unavailable') : error;
+}

@@ -1,0 +1,92 @@
+// Remembers keys this node has verified, so Argon2id runs at most once per key per node. An entry holds a
+// keyed digest of the secret (HMAC under a per-process random key), never the secret, and later requests
+// are compared against it in constant time. Any invalidation bumps the epoch, so a verification that was
+// already running when a key was revoked cannot put the revoked key back into the cache.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hmacSha256 } from '../crypto.ts';
+import type { Environment } from '../db/database.ts';
+import type { Scope } from './scopes.ts';
+
+export interface VerifiedKey {
+  readonly id: string;
+  readonly partnerId: string;
+  readonly partnerName: string;
+  readonly environment: Environment;
+  readonly prefix: string;
+  readonly scopes: readonly Scope[];
+  readonly expiresAt: Date | null;
+  readonly rateLimitPerMinute: number | null;
+}
+
+interface Entry {
+  readonly key: VerifiedKey;
+  readonly digest: Buffer;
+  readonly secretHash: string;
+  checkedAt: number;
+}
+
+export class KeyCache {
+  readonly #digestKey = randomBytes(32);
+  readonly #entries = new Map<string, Entry>();
+  #epoch = 0;
+  #enabled = true;
+
+  constructor(private readonly maxEntries = 100_000) {}
+
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  digest(secret: string): Buffer {
+    return hmacSha256(this.#digestKey, secret);
+  }
+
+  get(prefix: string): Entry | undefined {
+    return this.#enabled ? this.#entries.get(prefix) : undefined;
+  }
+
+  /** True when the presented secret is the one this entry was verified with. */
+  secretMatches(entry: Entry, secret: string): boolean {
+    return timingSafeEqual(entry.digest, this.digest(secret));
+  }
+
+  /** Stores a verification, unless anything was invalidated since `epochAtStart`. */
+  remember(key: VerifiedKey, secret: string, secretHash: string, epochAtStart: number, now: number): void {
+    if (!this.#enabled || epochAtStart !== this.#epoch) return;
+    if (this.#entries.size >= this.maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.set(key.prefix, { key, digest: this.digest(secret), secretHash, checkedAt: now });
+  }
+
+  invalidate(prefix: string): void {
+    this.#epoch++;
+    this.#entries.delete(prefix);
+  }
+
+  clear(): void {
+    this.#epoch++;
+    this.#entries.clear();
+  }
+
+  /** While revocations cannot be heard (notification connection lost), nothing is served from cache. */
+  setEnabled(enabled: boolean): void {
+    if (!enabled) this.clear();
+    this.#enabled = enabled;
+  }
+}
+
+/** Keeps the cache in step with key and partner changes announced by any node. */
+export function keyCacheSubscriber(cache: KeyCache) {
+  return {
+    onChange: (prefix: string) => cache.invalidate(prefix),
+    onReset: () => cache.clear(),
+    onLost: () => cache.setEnabled(false),
+    onRestored: () => cache.setEnabled(true),
+  };
+}

@@ -1,0 +1,58 @@
+// Stage: the audit record. Every request to the partner and admin APIs, accepted or rejected, becomes an
+// audit event that is durable before the response is released (group commit; writes commit theirs inside
+// their own transaction). If the event cannot be made durable the client gets 503, never a success that
+// the log does not show.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditEventInput } from '../audit/event.ts';
+import type { GroupCommitWriter } from '../audit/group-commit.ts';
+import { apiError, errorBody } from '../errors.ts';
+
+const MAX_USER_AGENT = 256;
+const MAX_PATH = 2048;
+
+export function auditEventFor(request: FastifyRequest, status: number, now: number): AuditEventInput {
+  const ctx = request.tessera;
+  const { partnerId, environment, prefix } = ctx.attribution;
+  const admin = request.routeOptions.config.security?.kind === 'admin';
+  const userAgent = request.headers['user-agent'];
+  return {
+    occurredAt: new Date(ctx.startedAt),
+    requestId: ctx.requestId,
+    partnerId,
+    environment,
+    actorType: admin ? (ctx.admin ? 'admin' : 'anonymous') : prefix ? 'key' : 'anonymous',
+    actorId: admin ? (ctx.admin ? 'admin' : null) : prefix,
+    action: admin ? 'admin.request' : 'api.request',
+    method: request.method,
+    // The path without its query string: query values can carry data the partner would not want logged.
+    path: request.url.split('?')[0]?.slice(0, MAX_PATH) ?? null,
+    status,
+    errorCode: ctx.errorCode ?? null,
+    clientIp: ctx.clientIp,
+    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT) : null,
+    latencyMs: Math.max(0, now - ctx.startedAt),
+  };
+}
+
+/** onSend hook for audited surfaces: waits for the request's event to be durable. */
+export function auditBeforeRelease(writer: GroupCommitWriter, now: () => number) {
+  return async function auditBeforeRelease(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+    const kind = request.routeOptions.config.security?.kind;
+    if (kind === 'public' || request.tessera.auditedInTransaction) return payload;
+    if (kind === undefined && !isAuditedPath(request.url)) return payload;
+    try {
+      await writer.record(auditEventFor(request, reply.statusCode, now()));
+      return payload;
+    } catch (error) {
+      request.log.error({ event: 'audit.write_failed', err: error }, 'audit event could not be made durable');
+      reply.code(503).type('application/json; charset=utf-8');
+      reply.removeHeader('idempotent-replayed');
+      return JSON.stringify(errorBody(apiError('service.unavailable'), request.tessera.requestId));
+    }
+  };
+}
+
+/** Requests that matched no route are audited too when they were aimed at an API surface. */
+function isAuditedPath(url: string): boolean {
+  return url.startsWith('/v1/') || url.startsWith('/admin/');
+}

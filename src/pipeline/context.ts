@@ -1,0 +1,61 @@
+// What the pipeline stages prove about a request, carried on the request for the stages after them and
+// for the handler. The presented secret is kept only for the signature stage and is never serialised.
+import type { Environment } from '../db/database.ts';
+import type { VerifiedKey } from '../keys/key-cache.ts';
+import type { Scope } from '../keys/scopes.ts';
+
+export type RouteKind = 'public' | 'read' | 'signedWrite' | 'admin';
+
+export interface RouteSecurity {
+  kind: RouteKind;
+  /** The permission a key needs for this route (read and signedWrite routes). */
+  scope?: Scope;
+}
+
+export class RequestContext {
+  key: VerifiedKey | undefined;
+  /** The key a rejected request claimed to be (known prefix, wrong secret…): its partner sees the attempt. */
+  claimedKey: VerifiedKey | undefined;
+  /** Set by the admin stage once the admin token is verified. */
+  admin = false;
+  errorCode: string | undefined;
+  idempotencyKey: string | undefined;
+  /** The write's audit event was committed inside its own transaction; the audit stage must not add one. */
+  auditedInTransaction = false;
+  #secret: string | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly startedAt: number,
+    readonly clientIp: string,
+  ) {}
+
+  setPresentedSecret(secret: string): void {
+    this.#secret = secret;
+  }
+
+  /** The HMAC key of the seed's signing scheme: the secret the caller authenticated with. */
+  presentedSecret(): string | undefined {
+    return this.#secret;
+  }
+
+  /** Whose audit chain this request belongs to: the proven key, else the key it claimed to be. */
+  get attribution(): { partnerId: string | null; environment: Environment | null; prefix: string | null } {
+    const key = this.key ?? this.claimedKey;
+    return { partnerId: key?.partnerId ?? null, environment: key?.environment ?? null, prefix: key?.prefix ?? null };
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { requestId: this.requestId, partnerId: this.key?.partnerId, prefix: this.key?.prefix };
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tessera: RequestContext;
+    rawBody: Buffer | undefined;
+  }
+  interface FastifyContextConfig {
+    security?: RouteSecurity;
+  }
+}

@@ -1,0 +1,106 @@
+// Builds the HTTP app: the pipeline stages in their order, the error catalogue, then the route table.
+// No I/O happens here; `app.ts` opens the database and wires the stages in.
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { GroupCommitWriter } from './audit/group-commit.ts';
+import type { Config } from './config.ts';
+import { handleError } from './http/error-handler.ts';
+import { RouteTable } from './http/route-table.ts';
+import { setSecurityHeaders } from './http/security-headers.ts';
+import { validatorCompiler } from './http/validator.ts';
+import { newId } from './ids.ts';
+import type { IpMatcher } from './net/cidr.ts';
+import { auditBeforeRelease } from './pipeline/audit.ts';
+import { RequestContext } from './pipeline/context.ts';
+import { type PipelineStages, pipelineFor, runStages } from './pipeline/index.ts';
+import { apiError, errorBody } from './errors.ts';
+
+export type RouteRegistrar = (app: FastifyInstance) => void;
+
+export interface ServerOptions {
+  config: Config;
+  logger: Logger;
+  stages: PipelineStages;
+  auditWriter: GroupCommitWriter;
+  trustedProxies: IpMatcher;
+  routes: readonly RouteRegistrar[];
+  /** Plain HTTP on a non-loopback address: only requests a trusted proxy reports as HTTPS are served. */
+  requireForwardedHttps: boolean;
+  https?: { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' | 'TLSv1.3' };
+  now?: () => number;
+}
+
+export function buildServer(options: ServerOptions): FastifyInstance {
+  const now = options.now ?? Date.now;
+  const fastifyOptions: FastifyServerOptions & { https?: object } = {
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => newId('request'),
+    requestIdHeader: false,
+    trustProxy: (address: string) => options.trustedProxies.matches(address),
+    bodyLimit: options.config.bodyLimitBytes,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  };
+  if (options.https) {
+    fastifyOptions.https = { cert: options.https.cert, key: options.https.key, minVersion: options.https.minVersion };
+  }
+  const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.decorateRequest('tessera', null as unknown as RequestContext);
+  app.decorateRequest('rawBody', undefined);
+
+  // Bodies are kept as the exact bytes received: the signature is checked over them, then they are parsed.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    done(null, undefined);
+  });
+
+  const routeTable = new RouteTable();
+  app.addHook('onRoute', (route) => routeTable.add(route.method, route.url));
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.tessera = new RequestContext(request.id, now(), request.ip);
+    reply.header('x-request-id', request.id);
+    setSecurityHeaders(reply, request.protocol === 'https');
+    if (options.requireForwardedHttps && request.protocol !== 'https') throw apiError('transport.https_required');
+    const kind = request.routeOptions.config.security?.kind;
+    if (kind) await runStages(pipelineFor(kind, options.stages).onRequest, request, reply);
+  });
+  app.addHook('preValidation', async (request, reply) => {
+    const kind = request.routeOptions.config.security?.kind;
+    if (kind) await runStages(pipelineFor(kind, options.stages).preValidation, request, reply);
+  });
+  app.addHook('onSend', auditBeforeRelease(options.auditWriter, now));
+  app.addHook('onResponse', async (request, reply) => {
+    const ctx = request.tessera;
+    // One line per request, from an allowlist of fields: never headers, bodies, keys or signatures.
+    request.log.info(
+      {
+        req_id: ctx.requestId,
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        code: ctx.errorCode,
+        partner: ctx.attribution.partnerId,
+        prefix: ctx.attribution.prefix,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = routeTable.allowedMethods(path).filter((m) => m !== 'HEAD');
+    const error = allowed.length > 0 ? apiError('method.not_allowed') : apiError('route.not_found');
+    request.tessera.errorCode = error.code;
+    if (allowed.length > 0) reply.header('allow', allowed.join(', '));
+    reply.code(error.status).send(errorBody(error, request.tessera.requestId));
+  });
+
+  for (const register of options.routes) register(app);
+  return app;
+}

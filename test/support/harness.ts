@@ -1,0 +1,108 @@
+// The test harness: a running Tessera on a fresh database, seeded with two partners (A and B), each with a
+// test and a live key, and an admin client. Every test file starts its own and closes it when done.
+import type { Tessera } from '../../src/app.ts';
+import { createTessera } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/log.ts';
+import { PartnerClient, type Reply, send } from './client.ts';
+import { createTestDatabase, type DatabaseTarget, type TestDatabase } from './database.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface SeededPartner {
+  id: string;
+  name: string;
+  keys: { test: IssuedTestKey; live: IssuedTestKey };
+  test: PartnerClient;
+  live: PartnerClient;
+}
+
+export interface IssuedTestKey {
+  id: string;
+  prefix: string;
+  key: string;
+}
+
+export interface Harness {
+  tessera: Tessera;
+  baseUrl: string;
+  database: TestDatabase;
+  a: SeededPartner;
+  b: SeededPartner;
+  admin(method: string, path: string, body?: unknown): Promise<Reply>;
+  createKey(partnerId: string, environment: 'test' | 'live', extra?: Record<string, unknown>): Promise<IssuedTestKey>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  now?: () => number;
+  database?: TestDatabase;
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    TESSERA_ADMIN_TOKEN: ADMIN_TOKEN,
+    TESSERA_LOG_LEVEL: 'silent',
+    ...env,
+  });
+}
+
+export async function startHarness(target: DatabaseTarget, options: HarnessOptions = {}): Promise<Harness> {
+  const database = options.database ?? (await createTestDatabase(target));
+  const config = testConfig(options.env);
+  const tessera = await createTessera(config, {
+    db: database.db,
+    logger: createLogger('silent'),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const baseUrl = await tessera.listen();
+
+  const admin = (method: string, path: string, body?: unknown) =>
+    send(baseUrl, path, {
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  const createKey = async (partnerId: string, environment: 'test' | 'live', extra: Record<string, unknown> = {}) => {
+    const reply = await admin('POST', `/admin/v1/partners/${partnerId}/keys`, { environment, ...extra });
+    if (reply.status !== 201) throw new Error(`key creation failed: ${reply.text}`);
+    return { id: String(reply.body.id), prefix: String(reply.body.prefix), key: String(reply.body.key) };
+  };
+
+  const seedPartner = async (name: string): Promise<SeededPartner> => {
+    const reply = await admin('POST', '/admin/v1/partners', { name });
+    if (reply.status !== 201) throw new Error(`partner creation failed: ${reply.text}`);
+    const id = String(reply.body.id);
+    const [test, live] = await Promise.all([createKey(id, 'test'), createKey(id, 'live')]);
+    return {
+      id,
+      name,
+      keys: { test, live },
+      test: new PartnerClient(baseUrl, test.key),
+      live: new PartnerClient(baseUrl, live.key),
+    };
+  };
+
+  const a = await seedPartner('Partner A Bank');
+  const b = await seedPartner('Partner B Insurance');
+  return {
+    tessera,
+    baseUrl,
+    database,
+    a,
+    b,
+    admin,
+    createKey,
+    async close() {
+      await tessera.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}
