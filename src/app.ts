@@ -7,6 +7,10 @@ import { adminRoutes } from './admin/routes.ts';
 import { setUpAdminToken } from './admin/admin-token.ts';
 import { AllowlistCache } from './allowlist/allowlist-cache.ts';
 import { meRoutes } from './api/me.ts';
+import { auditJobs, auditRoutes } from './audit/routes.ts';
+import { consoleJobs, consoleRoutes } from './console/index.ts';
+import type { AppDeps } from './deps.ts';
+import { domainRoutes } from './domain/index.ts';
 import { GroupCommitWriter } from './audit/group-commit.ts';
 import { type Config, ConfigError } from './config.ts';
 import { ChangeFeed } from './db/change-feed.ts';
@@ -96,9 +100,17 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     adminIpAllowlist: adminIpAllowlist(compileCidrs(config.adminAllowlist)),
     authenticateAdmin: authenticateAdmin(adminToken.check),
   };
-  const routes: RouteRegistrar[] = [meRoutes, adminRoutes(db, now)];
+  const deps: AppDeps = { db, config, now, logger, auditWriter };
+  const routes: RouteRegistrar[] = [
+    meRoutes,
+    adminRoutes(db, now),
+    domainRoutes(deps),
+    auditRoutes(deps),
+    consoleRoutes(deps),
+  ];
   const app = buildServer({ config, logger, stages, auditWriter, trustedProxies, routes, requireForwardedHttps, https, now });
-  const stopJobs = startJobs([purgeExpiredWriteRecords(db)], (job, error) =>
+  const jobs = [purgeExpiredWriteRecords(db), ...auditJobs(deps), ...consoleJobs(deps)];
+  const stopJobs = startJobs(jobs, (job, error) =>
     logger.warn({ job: job.name, err: error }, 'housekeeping job failed'),
   );
 
