@@ -41,6 +41,11 @@ export interface TesseraOptions {
   /** An already open, migrated database (tests share one per file). Tessera does not close it. */
   db?: Database;
   now?: () => number;
+  /**
+   * For benchmarks only, and only in code (no environment variable can reach it): replace pipeline stages
+   * with no-ops to measure a baseline, or skip the audit record. Never used by `tessera serve`.
+   */
+  benchmarkOverrides?: { stages?: Partial<PipelineStages>; audit?: 'off' };
 }
 
 export interface Tessera {
@@ -99,6 +104,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     parseJsonBody,
     adminIpAllowlist: adminIpAllowlist(compileCidrs(config.adminAllowlist)),
     authenticateAdmin: authenticateAdmin(adminToken.check),
+    ...options.benchmarkOverrides?.stages,
   };
   const deps: AppDeps = { db, config, now, logger, auditWriter };
   const routes: RouteRegistrar[] = [
@@ -108,7 +114,17 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     auditRoutes(deps),
     consoleRoutes(deps),
   ];
-  const app = buildServer({ config, logger, stages, auditWriter, trustedProxies, routes, requireForwardedHttps, https, now });
+  const app = buildServer({
+    config,
+    logger,
+    stages,
+    auditWriter: options.benchmarkOverrides?.audit === 'off' ? { record: async () => {} } : auditWriter,
+    trustedProxies,
+    routes,
+    requireForwardedHttps,
+    https,
+    now,
+  });
   const jobs = [purgeExpiredWriteRecords(db), ...auditJobs(deps), ...consoleJobs(deps)];
   const stopJobs = startJobs(jobs, (job, error) =>
     logger.warn({ job: job.name, err: error }, 'housekeeping job failed'),

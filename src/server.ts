@@ -21,7 +21,7 @@ export interface ServerOptions {
   config: Config;
   logger: Logger;
   stages: PipelineStages;
-  auditWriter: GroupCommitWriter;
+  auditWriter: Pick<GroupCommitWriter, 'record'>;
   trustedProxies: IpMatcher;
   routes: readonly RouteRegistrar[];
   /** Plain HTTP on a non-loopback address: only requests a trusted proxy reports as HTTPS are served. */

@@ -35,7 +35,7 @@ export function auditEventFor(request: FastifyRequest, status: number, now: numb
 }
 
 /** onSend hook for audited surfaces: waits for the request's event to be durable. */
-export function auditBeforeRelease(writer: GroupCommitWriter, now: () => number) {
+export function auditBeforeRelease(writer: Pick<GroupCommitWriter, 'record'>, now: () => number) {
   return async function auditBeforeRelease(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const kind = request.routeOptions.config.security?.kind;
     if (kind === 'public' || request.tessera.auditedInTransaction) return payload;
