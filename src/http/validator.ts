@@ -50,11 +50,11 @@ export function validationDetails(issues: readonly AjvIssue[], part: string | un
           : (issue.message ?? 'is not valid');
     return { field, message };
   });
+  // One entry per field: the first finding is the most useful, the rest repeat it in other words.
   const seen = new Set<string>();
   return details.filter((d) => {
-    const id = `${d.field}\n${d.message}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
+    if (seen.has(d.field)) return false;
+    seen.add(d.field);
     return true;
   });
 }
