@@ -30,14 +30,15 @@ export class KeyVerifier {
   async verify(presented: PresentedKey, clientIp: string): Promise<KeyVerification> {
     const now = this.now();
     const cached = this.cache.get(presented.prefix);
-    if (cached && now - cached.checkedAt < this.cacheTtlMs) {
-      const result = this.#judge(cached.key, presented, now, () => this.cache.secretMatches(cached, presented.secret));
-      return this.#settle(result, presented, clientIp, now);
-    }
-
     const subjects = [`ip:${clientIp}`, `prefix:${presented.prefix}`];
     const waitMs = this.throttle.retryAfterMs(subjects, now);
-    if (waitMs > 0) return { kind: 'throttled', retryAfterSeconds: Math.ceil(waitMs / 1000) };
+    const throttled: KeyVerification = { kind: 'throttled', retryAfterSeconds: Math.ceil(waitMs / 1000) };
+    if (cached && now - cached.checkedAt < this.cacheTtlMs) {
+      const result = this.#judge(cached.key, presented, now, () => this.cache.secretMatches(cached, presented.secret));
+      if (result.kind !== 'valid' && waitMs > 0) return throttled;
+      return this.#settle(result, presented, clientIp, now);
+    }
+    if (waitMs > 0) return throttled;
 
     const epoch = this.cache.epoch;
     const row = await findKeyForAuth(this.db, presented.prefix);

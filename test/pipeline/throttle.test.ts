@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { PartnerClient } from '../support/client.ts';
+import { databaseTargets } from '../support/database.ts';
+import { type Harness, startHarness } from '../support/harness.ts';
+
+function withWrongSecret(key: string): string {
+  const parts = key.split('_');
+  const secret = parts[3] ?? '';
+  parts[3] = `${secret.slice(0, -2)}${secret.endsWith('zz') ? 'yy' : 'zz'}`;
+  return parts.join('_');
+}
+
+for (const target of databaseTargets()) {
+  describe(`failed authentications are throttled without slowing valid keys (${target})`, () => {
+    let h: Harness;
+    before(async () => {
+      h = await startHarness(target, { env: { TESSERA_AUTH_FAILURE_LIMIT: '5' } });
+    });
+    after(() => h?.close());
+
+    test('a flood of bad secrets for one prefix is cut off with 429 auth.throttled and Retry-After', async () => {
+      const valid = h.b.test;
+      assert.equal((await valid.get('/v1/me')).status, 200, 'the valid key is verified once first');
+      const attacker = new PartnerClient(h.baseUrl, withWrongSecret(h.b.keys.test.key));
+      const codes: string[] = [];
+      for (let i = 0; i < 8; i++) codes.push(String((await attacker.get('/v1/me')).body.code));
+      assert.deepEqual(codes.slice(0, 5), Array(5).fill('auth.api_key.invalid'));
+      const throttled = await attacker.get('/v1/me');
+      assert.equal(throttled.status, 429);
+      assert.equal(throttled.body.code, 'auth.throttled');
+      assert.ok(Number(throttled.headers.get('retry-after')) > 0);
+
+      const argon2Before = h.tessera.argon2.verifications;
+      for (let i = 0; i < 10; i++) assert.equal((await valid.get('/v1/me')).status, 200);
+      assert.equal(h.tessera.argon2.verifications, argon2Before, 'valid requests were served from the cache');
+    });
+
+    test('unknown prefixes from one IP are throttled too, without any Argon2id work', async () => {
+      const argon2Before = h.tessera.argon2.verifications;
+      let last = '';
+      for (let i = 0; i < 12; i++) {
+        const prefix = `ZZ${String(i).padStart(6, '2')}`.replace(/[01]/g, '2');
+        const client = new PartnerClient(h.baseUrl, `sk_live_${prefix}_${'a'.repeat(48)}`);
+        last = String((await client.get('/v1/me')).body.code);
+      }
+      assert.equal(last, 'auth.throttled');
+      assert.equal(h.tessera.argon2.verifications, argon2Before);
+    });
+  });
+}
