@@ -15,8 +15,6 @@ export interface CliError {
   details?: ReadonlyArray<{ field: string; message: string }>;
 }
 
-export type Cell = string | number | boolean | null | undefined | readonly string[];
-
 export function writeJson(io: CliIo, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -35,14 +33,16 @@ export function writeError(io: CliIo, error: CliError, json: boolean): void {
   io.stderr.write(`error: ${error.code}: ${error.message}${request}\n${details}`);
 }
 
-export function showCell(value: Cell): string {
+/** A value as one table cell: absent is `-`, a list is comma-separated, anything else is its text. */
+export function showCell(value: unknown): string {
   if (value === null || value === undefined || value === '') return '-';
-  if (Array.isArray(value)) return value.length === 0 ? '-' : value.join(',');
+  if (Array.isArray(value)) return value.length === 0 ? '-' : value.map(String).join(',');
+  if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
 
 /** A table with a header row; each column as wide as its widest cell, the last one unpadded. */
-export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>): string[] {
+export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly unknown[]>): string[] {
   const cells = [headers.map((header) => header.toUpperCase()), ...rows.map((row) => row.map(showCell))];
   const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
   return cells.map((row) =>
@@ -54,7 +54,7 @@ export function formatTable(headers: readonly string[], rows: ReadonlyArray<read
 }
 
 /** One object as aligned `field  value` lines, in the order given. */
-export function formatRecord(fields: ReadonlyArray<readonly [string, Cell]>): string[] {
+export function formatRecord(fields: ReadonlyArray<readonly [string, unknown]>): string[] {
   const width = Math.max(...fields.map(([name]) => name.length));
   return fields.map(([name, value]) => `${name.padEnd(width)}  ${showCell(value)}`);
 }

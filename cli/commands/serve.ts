@@ -1,0 +1,100 @@
+// tessera serve: what `npm start` runs. Configured by environment variables only (see README), so the same
+// command works under systemd, in a container and on a laptop.
+import { createTessera, type Tessera } from '../../src/app.ts';
+import { type Config, ConfigError, loadConfig } from '../../src/config.ts';
+import { parseCommandArgs, UsageError, wantsJson } from '../args.ts';
+import { usageError } from '../command.ts';
+import { type CliIo, writeError, writeJson, writeLines } from '../output.ts';
+
+export const SERVE_USAGE = `Usage:
+  tessera serve [--json]
+
+  Runs Tessera. Configuration comes from the environment: HOST and PORT (default 127.0.0.1:8080),
+  TESSERA_DATA_DIR or DATABASE_URL, TESSERA_ADMIN_TOKEN, TESSERA_TLS_CERT/TESSERA_TLS_KEY, … (see README).
+  --json           announce the listening URL (and a generated admin token) as one JSON object
+`;
+
+export async function runServe(argv: string[], io: CliIo): Promise<number> {
+  const json = wantsJson(argv);
+  let config: Config;
+  try {
+    const args = parseCommandArgs(argv);
+    if (args.help) {
+      io.stdout.write(SERVE_USAGE);
+      return 0;
+    }
+    if (args.positionals.length > 0 || args.url !== undefined || args.token !== undefined) {
+      throw new UsageError('tessera serve takes no arguments; it is configured by environment variables');
+    }
+    config = loadConfig(io.env);
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(io, SERVE_USAGE, error.message, json);
+    if (error instanceof ConfigError) return configError(io, error, json);
+    throw error;
+  }
+
+  let tessera: Tessera;
+  try {
+    tessera = await createTessera(config);
+  } catch (error) {
+    if (error instanceof ConfigError) return configError(io, error, json);
+    throw error;
+  }
+  let url: string;
+  try {
+    url = await tessera.listen();
+  } catch (error) {
+    await tessera.close();
+    const message = error instanceof Error ? error.message : String(error);
+    writeError(io, { code: 'serve.listen_failed', message, request_id: null }, json);
+    return 1;
+  }
+  announce(io, url, tessera.generatedAdminToken, json);
+  const signal = await nextShutdownSignal();
+  if (!json) io.stderr.write(`${signal} received, closing…\n`);
+  await tessera.close();
+  return 0;
+}
+
+function announce(io: CliIo, url: string, generatedAdminToken: string | undefined, json: boolean): void {
+  if (json) {
+    writeJson(
+      io,
+      generatedAdminToken === undefined ? { url } : { url, generated_admin_token: generatedAdminToken },
+    );
+    return;
+  }
+  writeLines(io, [`Tessera listening on ${url}`]);
+  if (generatedAdminToken === undefined) return;
+  writeLines(io, [
+    '',
+    'TESSERA_ADMIN_TOKEN is not set, so an admin token was generated. It is shown this once and stored',
+    'only as a hash; Tessera cannot show it again. Keep it in your secret manager:',
+    '',
+    `  ${generatedAdminToken}`,
+    '',
+    'The tessera CLI reads it from TESSERA_ADMIN_TOKEN.',
+    '',
+  ]);
+}
+
+function configError(io: CliIo, error: ConfigError, json: boolean): number {
+  writeError(io, { code: 'config.invalid', message: error.message, request_id: null }, json);
+  return 1;
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM, so in-flight requests finish and the audit log drains. The
+ * handlers are removed at once: a second signal while closing takes Node's default action and ends it.
+ */
+function nextShutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,62 @@
+// The tessera command: `serve` runs the server; every other command is a thin client of the admin API.
+import { wantsJson } from './args.ts';
+import { usageError } from './command.ts';
+import { runAllowlist } from './commands/allowlist.ts';
+import { runAudit } from './commands/audit.ts';
+import { runKey } from './commands/key.ts';
+import { runPartner } from './commands/partner.ts';
+import { runServe } from './commands/serve.ts';
+import { runUser } from './commands/user.ts';
+import type { CliIo } from './output.ts';
+
+export type { CliIo } from './output.ts';
+
+type CommandGroup = (args: string[], io: CliIo) => Promise<number>;
+
+const GROUPS: Record<string, CommandGroup> = {
+  serve: runServe,
+  partner: runPartner,
+  key: runKey,
+  allowlist: runAllowlist,
+  user: runUser,
+  audit: runAudit,
+};
+
+export const USAGE = `Usage: tessera <command> [options]
+
+Commands:
+  serve                                   run the Tessera server
+  partner create | list                   manage partners
+  key create | list | revoke | regenerate manage API keys
+  allowlist set | show                    manage a partner's IP allowlist
+  user invite                             invite a partner's console user
+  audit …                                 export and verify the audit log
+  help [command]                          show this, or a command's usage
+
+Every client command talks to the admin API at TESSERA_URL (default http://127.0.0.1:8080) with
+TESSERA_ADMIN_TOKEN (--url and --token override them), and prints one JSON object with --json.
+Exit codes: 0 ok, 1 the API or the operation failed, 2 usage error.
+`;
+
+/** Runs one command line and resolves to its exit code; `io` is injectable so tests run it in-process. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    const group = rest[0] !== undefined ? groupNamed(rest[0]) : undefined;
+    if (group !== undefined) return group(['--help'], io);
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (command === undefined) return usageError(io, USAGE, 'a command is required', false);
+  const group = groupNamed(command);
+  if (group === undefined) return usageError(io, USAGE, `unknown command "${command}"`, wantsJson(argv));
+  return group(rest, io);
+}
+
+function groupNamed(name: string): CommandGroup | undefined {
+  return Object.hasOwn(GROUPS, name) ? GROUPS[name] : undefined;
+}
+
+function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
