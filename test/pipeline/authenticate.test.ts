@@ -93,7 +93,9 @@ for (const target of databaseTargets()) {
     });
 
     test('an expired key is refused', async () => {
-      const key = await h.createKey(h.a.id, 'test', { expires_at: new Date(Date.now() + 1500).toISOString() });
+      const key = await h.createKey(h.a.id, 'test', {
+        expires_at: new Date(Date.now() + 1500).toISOString(),
+      });
       const client = new PartnerClient(h.baseUrl, key.key);
       assert.equal((await client.get('/v1/me')).status, 200);
       await new Promise((resolve) => setTimeout(resolve, 1600));
