@@ -24,6 +24,16 @@ export interface Config {
   readonly auditSealIntervalMs: number;
   readonly auditRetentionDays: number;
   readonly bodyLimitBytes: number;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly consoleUrl: string;
+  readonly secretsKeys: readonly SecretsKey[];
+}
+
+/** A key for encrypting secrets at rest (TOTP seeds): `kid:base64-of-32-bytes`; the first one is current. */
+export interface SecretsKey {
+  readonly id: string;
+  readonly key: Buffer;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +64,10 @@ export function loadConfig(env: Env = process.env): Config {
     auditSealIntervalMs: integer(env, 'TESSERA_AUDIT_SEAL_INTERVAL_MS', 10_000, 100, 86_400_000),
     auditRetentionDays: integer(env, 'TESSERA_AUDIT_RETENTION_DAYS', 2557, 1, 36_500),
     bodyLimitBytes: integer(env, 'TESSERA_BODY_LIMIT_BYTES', 64 * 1024, 1_024, 16 * 1024 * 1024),
+    smtpUrl: optional(env, 'TESSERA_SMTP_URL'),
+    mailFrom: text(env, 'TESSERA_MAIL_FROM', 'Tessera <no-reply@localhost>'),
+    consoleUrl: consoleUrl(env),
+    secretsKeys: secretsKeys(env, 'TESSERA_SECRETS_KEYS'),
   };
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('TESSERA_TLS_CERT and TESSERA_TLS_KEY must be set together.');
@@ -102,4 +116,37 @@ function cidrList(env: Env, name: string, fallback: string[]): readonly string[]
     }
   }
   return Object.freeze(entries);
+}
+
+function consoleUrl(env: Env): string {
+  const raw = optional(env, 'TESSERA_CONSOLE_URL');
+  if (raw === undefined) {
+    const host = text(env, 'HOST', '127.0.0.1');
+    return `http://${host.includes(':') ? `[${host}]` : host}:${integer(env, 'PORT', 8080, 0, 65535)}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`TESSERA_CONSOLE_URL must be an absolute http(s) URL; got "${raw}".`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`TESSERA_CONSOLE_URL must be an absolute http(s) URL; got "${raw}".`);
+  }
+  return url.origin;
+}
+
+function secretsKeys(env: Env, name: string): readonly SecretsKey[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return Object.freeze([]);
+  const keys = raw.split(',').map((entry) => {
+    const [id, material, extra] = entry.trim().split(':');
+    const key = Buffer.from(material ?? '', 'base64');
+    if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || extra !== undefined || key.length !== 32) {
+      throw new ConfigError(`${name} entries must be "kid:<base64 of 32 bytes>"; one is not.`);
+    }
+    return Object.freeze({ id, key });
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new ConfigError(`${name} repeats a key id.`);
+  return Object.freeze(keys);
 }

@@ -44,6 +44,7 @@ export const errorCatalogue = {
   'quote.already_booked': { status: 409, message: 'The quote has already been booked.' },
   'booking.already_cancelled': { status: 409, message: 'The booking is already cancelled.' },
   'key.revoked': { status: 409, message: 'The key is revoked; create a new key instead.' },
+  'user.email_taken': { status: 409, message: 'A console user with this email address already exists.' },
   'route.not_found': { status: 404, message: 'No route matches this method and path.' },
   'method.not_allowed': { status: 405, message: 'This method is not allowed on this path.' },
   'service.unavailable': { status: 503, message: 'The service is temporarily unavailable; retry later.' },
