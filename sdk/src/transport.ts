@@ -110,7 +110,7 @@ export class Transport {
           const serverMs = Date.parse(response.headers.get('date') ?? '');
           if (!Number.isNaN(serverMs)) {
             skewCorrected = true;
-            this.#clockOffsetMs = serverMs - now();skewCorrected = false;
+            this.#clockOffsetMs = serverMs - now();
             continue;
           }
         }

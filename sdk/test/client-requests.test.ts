@@ -50,7 +50,12 @@ describe('requests on the wire', () => {
 
   it('gives separate logical operations separate keys', async () => {
     h.server.script({ status: 201, body: QUOTE });
-    const params = { origin: 'A', destination: 'B', departure_date: '2026-03-01', passengers: { adults: 1, children: 0 } };
+    const params = {
+      origin: 'A',
+      destination: 'B',
+      departure_date: '2026-03-01',
+      passengers: { adults: 1, children: 0 },
+    };
     await h.client.quotes.create(params);
     await h.client.quotes.create(params);
     const [first, second] = h.server.idempotencyKeys();
@@ -89,7 +94,10 @@ describe('requests on the wire', () => {
   it('walks every page of bookings with starting_after = the last id', async () => {
     const pages = new Map([
       ['/v1/bookings?limit=2', { data: [booking('bkg_5'), booking('bkg_4')], has_more: true }],
-      ['/v1/bookings?limit=2&starting_after=bkg_4', { data: [booking('bkg_3'), booking('bkg_2')], has_more: true }],
+      [
+        '/v1/bookings?limit=2&starting_after=bkg_4',
+        { data: [booking('bkg_3'), booking('bkg_2')], has_more: true },
+      ],
       ['/v1/bookings?limit=2&starting_after=bkg_2', { data: [booking('bkg_1')], has_more: false }],
     ]);
     h.server.handler = (request) => {
@@ -116,7 +124,11 @@ describe('requests on the wire', () => {
         return { status: 200, body: { partner: { id: 'ptn_1', name: 'Acme' }, key: { prefix: 'ABCDWXYZ' } } };
       }
       if (request.target.startsWith('/v1/audit-events/manifest?')) return { status: 200, body: { count: 2 } };
-      return { status: 200, body: '{"id":"evt_1"}\n{"id":"evt_2"}\n', headers: { 'Content-Type': 'text/plain' } };
+      return {
+        status: 200,
+        body: '{"id":"evt_1"}\n{"id":"evt_2"}\n',
+        headers: { 'Content-Type': 'text/plain' },
+      };
     };
     assert.equal((await h.client.me()).partner.name, 'Acme');
     const from = new Date('2026-01-01T00:00:00.000Z');

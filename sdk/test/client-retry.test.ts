@@ -32,7 +32,10 @@ describe('retries', () => {
   after(() => h.server.close());
 
   it('retries a 503 with the same Idempotency-Key and a freshly signed timestamp', async () => {
-    h.server.script(apiError(503, 'service.unavailable', { 'Retry-After': '2' }), { status: 201, body: QUOTE });
+    h.server.script(apiError(503, 'service.unavailable', { 'Retry-After': '2' }), {
+      status: 201,
+      body: QUOTE,
+    });
     const quote = await h.client.quotes.create(QUOTE_PARAMS);
     assert.equal(quote.id, 'quo_1');
     assertOneKeyForAllAttempts(h, 2);
@@ -53,7 +56,10 @@ describe('retries', () => {
   });
 
   it('honours Retry-After in seconds on 429', async () => {
-    h.server.script(apiError(429, 'rate_limit.exceeded', { 'Retry-After': '3' }), { status: 201, body: QUOTE });
+    h.server.script(apiError(429, 'rate_limit.exceeded', { 'Retry-After': '3' }), {
+      status: 201,
+      body: QUOTE,
+    });
     await h.client.quotes.create(QUOTE_PARAMS);
     assertOneKeyForAllAttempts(h, 2);
     assert.deepEqual(h.clock.sleeps, [3000]);
@@ -69,10 +75,14 @@ describe('retries', () => {
   });
 
   it('retries 409 idempotency.key.in_progress with the same key', async () => {
-    h.server.script(apiError(409, 'idempotency.key.in_progress'), apiError(409, 'idempotency.key.in_progress'), {
-      status: 201,
-      body: QUOTE,
-    });
+    h.server.script(
+      apiError(409, 'idempotency.key.in_progress'),
+      apiError(409, 'idempotency.key.in_progress'),
+      {
+        status: 201,
+        body: QUOTE,
+      },
+    );
     await h.client.quotes.create(QUOTE_PARAMS);
     assertOneKeyForAllAttempts(h, 3);
   });
@@ -150,7 +160,10 @@ describe('retries within the overall timeout', () => {
   it('does not wait for a Retry-After that ends past the deadline', async () => {
     const h = await startHarness({ timeoutMs: 1000 });
     try {
-      h.server.script(apiError(503, 'service.unavailable', { 'Retry-After': '5' }), { status: 200, body: QUOTE });
+      h.server.script(apiError(503, 'service.unavailable', { 'Retry-After': '5' }), {
+        status: 200,
+        body: QUOTE,
+      });
       const error = await h.client.quotes.retrieve('quo_1').catch((e: unknown) => e);
       assert.ok(error instanceof TesseraError);
       assert.equal(error.retryAfterMs, 5000);

@@ -6,7 +6,12 @@ import { TesseraError } from '../src/index.ts';
 import { QUOTE, startHarness } from './support/fixtures.ts';
 
 const HOUR_MS = 3_600_000;
-const PARAMS = { origin: 'LHR', destination: 'JFK', departure_date: '2026-03-01', passengers: { adults: 1, children: 0 } };
+const PARAMS = {
+  origin: 'LHR',
+  destination: 'JFK',
+  departure_date: '2026-03-01',
+  passengers: { adults: 1, children: 0 },
+};
 
 describe('clock skew correction', () => {
   it('retries a skewed write once with the server clock and keeps the offset', async () => {
@@ -32,7 +37,7 @@ describe('clock skew correction', () => {
     }
   });
 
-  it('corrects only once per call when the server keeps reporting skew', async () => {
+  it('corrects only once per call when the server keeps reporting skew', { timeout: 5000 }, async () => {
     const h = await startHarness();
     try {
       h.server.script({

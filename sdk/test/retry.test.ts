@@ -23,16 +23,37 @@ describe('isRetryableStatus', () => {
 
 describe('backoffDelayMs', () => {
   it('draws uniformly below min(5 s, 100 ms * 2^(n-1))', () => {
-    assert.equal(backoffDelayMs(1, () => 0.5), 50);
-    assert.equal(backoffDelayMs(2, () => 0.5), 100);
-    assert.equal(backoffDelayMs(3, () => 0.5), 200);
-    assert.equal(backoffDelayMs(1, () => 0), 0);
-    assert.equal(backoffDelayMs(4, () => 0.999_999), 799);
+    assert.equal(
+      backoffDelayMs(1, () => 0.5),
+      50,
+    );
+    assert.equal(
+      backoffDelayMs(2, () => 0.5),
+      100,
+    );
+    assert.equal(
+      backoffDelayMs(3, () => 0.5),
+      200,
+    );
+    assert.equal(
+      backoffDelayMs(1, () => 0),
+      0,
+    );
+    assert.equal(
+      backoffDelayMs(4, () => 0.999_999),
+      799,
+    );
   });
 
   it('is capped at 5 s however many attempts failed', () => {
-    assert.equal(backoffDelayMs(7, () => 0.999_999), 4999);
-    assert.equal(backoffDelayMs(40, () => 0.999_999), 4999);
+    assert.equal(
+      backoffDelayMs(7, () => 0.999_999),
+      4999,
+    );
+    assert.equal(
+      backoffDelayMs(40, () => 0.999_999),
+      4999,
+    );
   });
 });
 

@@ -1,5 +1,5 @@
-import { FakeTessera } from './fake-tessera.ts';
 import { Tessera, type TesseraOptions } from '../../src/index.ts';
+import { FakeTessera } from './fake-tessera.ts';
 
 export const SECRET = 'aN5vKjL9mQrT8Hp7Yx2Wc1Bs6Vd3Fz4EgHjKlMnBvCxZq1w2';
 export const API_KEY = `sk_test_ABCDWXYZ_${SECRET}`;
