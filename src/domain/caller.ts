@@ -1,0 +1,10 @@
+// The caller's scope (partner + environment), as proven by the authentication stage. Every domain query
+// takes it and repeats it in its WHERE clause; row-level security checks the same pair again.
+import type { FastifyRequest } from 'fastify';
+import type { Scope } from '../db/database.ts';
+
+export function callerScope(request: FastifyRequest): Scope {
+  const key = request.tessera.key;
+  if (!key) throw new Error('a partner route ran without an authenticated key');
+  return { partnerId: key.partnerId, environment: key.environment };
+}
