@@ -22,6 +22,7 @@ import { FailureThrottle } from './keys/failure-throttle.ts';
 import { KeyCache, keyCacheSubscriber } from './keys/key-cache.ts';
 import { KeyVerifier } from './keys/verifier.ts';
 import { createLogger } from './log.ts';
+import { metricsRoutes } from './metrics.ts';
 import { compileCidrs } from './net/cidr.ts';
 import { authenticate } from './pipeline/authenticate.ts';
 import { authenticateAdmin } from './pipeline/authenticate-admin.ts';
@@ -108,6 +109,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   };
   const deps: AppDeps = { db, config, now, logger, auditWriter };
   const routes: RouteRegistrar[] = [
+    metricsRoutes({ argon2, keyCache, auditWriter }, stages.adminIpAllowlist),
     meRoutes,
     adminRoutes(db, now),
     domainRoutes(deps),
