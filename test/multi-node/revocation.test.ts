@@ -7,7 +7,9 @@ import { type NodeProcess, startNode } from '../support/node-process.ts';
 
 const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
-describe('two nodes on one PostgreSQL database', { skip: !process.env.DATABASE_URL && 'needs DATABASE_URL' }, () => {
+describe('two nodes on one PostgreSQL database', {
+  skip: !process.env.DATABASE_URL && 'needs DATABASE_URL',
+}, () => {
   let url: string;
   let nodeA: NodeProcess;
   let nodeB: NodeProcess;
@@ -51,6 +53,9 @@ describe('two nodes on one PostgreSQL database', { skip: !process.env.DATABASE_U
         break;
       }
     }
-    assert.ok(refusedAfterMs < 1000, `node B still accepted the key ${Date.now() - revokedAt} ms after revocation`);
+    assert.ok(
+      refusedAfterMs < 1000,
+      `node B still accepted the key ${Date.now() - revokedAt} ms after revocation`,
+    );
   });
 });
