@@ -1,7 +1,280 @@
-// Placeholder until `tessera audit` (export, verify, purge) lands: every use is a usage error.
-import type { CliIo } from '../output.ts';
+// tessera audit export | verify | purge: the audit log as an auditor handles it. `export` downloads one
+// partner's events for a period with its manifest and checks the file's SHA-256 against it; `verify FILE`
+// checks an export offline (hashes, chain links, seals and their Ed25519 signatures); `verify --database`
+// asks the server to check the whole log; `purge` removes expired, sealed ranges past retention.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { PublicSigningKey } from '../../src/audit/signing-keys.ts';
+import type { VerifyReport } from '../../src/audit/verify.ts';
+import { isPublicKey, verifyExport } from '../../src/audit/verify-export.ts';
+import { DEFAULT_URL, isObject, type JsonObject, segment } from '../admin-client.ts';
+import { UsageError } from '../args.ts';
+import {
+  type CommandContext,
+  expectNoPositionals,
+  expectOnePositional,
+  respond,
+  runGroup,
+} from '../command.ts';
+import { type CliIo, writeError, writeJson, writeLines } from '../output.ts';
 
-export async function runAudit(_args: string[], io: CliIo): Promise<number> {
-  io.stderr.write('error: tessera audit is not available in this build yet\n');
-  return 2;
+export const AUDIT_USAGE = `Usage:
+  tessera audit export --partner ID --from ISO --to ISO [--format jsonl|csv] --out FILE [--json]
+  tessera audit verify FILE [--manifest FILE] [--keys FILE | --url URL] [--json]
+  tessera audit verify --database [--json]
+  tessera audit purge [--before ISO] [--json]
+
+  export      writes FILE and FILE.manifest.json; fails if the file's SHA-256 differs from the manifest's
+  verify      offline: checks FILE against its manifest (default FILE.manifest.json) and the seals' signatures;
+              public keys come from --keys (a saved /.well-known/tessera-audit-keys.json), from the server at
+              --url, or else from the copy embedded in the manifest. Exit 0 when intact, 1 when tampered.
+  --database  asks the server to verify every chain in its database instead
+  purge       removes whole sealed ranges older than the retention period (or than --before, if earlier)
+  --url URL   server base URL (default: TESSERA_URL, then ${DEFAULT_URL})
+  --token T   admin token (default: TESSERA_ADMIN_TOKEN; prefer the variable)
+  --json      print one JSON object
+`;
+
+export function runAudit(args: string[], io: CliIo): Promise<number> {
+  // `--database` is a switch of `verify` only; the shared parser knows only --json and --help as switches.
+  const database = args[0] === 'verify' && args.includes('--database');
+  const rest = database ? args.filter((arg) => arg !== '--database') : args;
+  return runGroup('audit', rest, io, AUDIT_USAGE, {
+    export: { flags: ['partner', 'from', 'to', 'format', 'out'], run: exportEvents },
+    verify: {
+      flags: ['manifest', 'keys'],
+      run: (context) => (database ? verifyDatabase(context) : verifyFile(context)),
+    },
+    purge: { flags: ['before'], run: purge },
+  });
+}
+
+async function exportEvents(context: CommandContext): Promise<number> {
+  const { args, io } = context;
+  expectNoPositionals(args);
+  const partner = args.required('partner');
+  const query = new URLSearchParams({
+    from: args.required('from'),
+    to: args.required('to'),
+    format: args.oneOf('format', ['jsonl', 'csv'] as const) ?? 'jsonl',
+  });
+  const out = args.required('out');
+  const client = context.client();
+  const path = `/admin/v1/partners/${segment(partner)}/audit-events`;
+
+  const download = await fetchExport(context, `${path}?${query}`);
+  if (!download.ok) {
+    writeError(io, download.error, args.json);
+    return 1;
+  }
+  const hash = createHash('sha256');
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(download.body, tap, createWriteStream(out));
+  const sha256 = hash.digest('hex');
+
+  const manifest = await client.get(`${path}/manifest?${query}`);
+  if (!manifest.ok) {
+    writeError(io, manifest.error, args.json);
+    return 1;
+  }
+  await writeFile(`${out}.manifest.json`, `${JSON.stringify(manifest.body, null, 2)}\n`);
+  if (manifest.body.sha256 !== sha256) {
+    const message = `the downloaded file's SHA-256 ${sha256} differs from the manifest's; the log changed or the download broke`;
+    writeError(io, { code: 'cli.export_mismatch', message, request_id: null }, args.json);
+    return 1;
+  }
+  const summary = {
+    file: out,
+    manifest: `${out}.manifest.json`,
+    sha256,
+    event_count: manifest.body.event_count,
+    chains: isObject(manifest.body.chains) ? Object.keys(manifest.body.chains) : [],
+    seals: Array.isArray(manifest.body.seals) ? manifest.body.seals.length : 0,
+  };
+  if (args.json) writeJson(io, summary);
+  else
+    writeLines(io, [
+      `Wrote ${out} (${summary.event_count} events, sha256 ${sha256})`,
+      `Wrote ${summary.manifest}`,
+    ]);
+  return 0;
+}
+
+/** The export body as bytes: the JSON admin client cannot carry it, so this is a plain fetch. */
+async function fetchExport(
+  context: CommandContext,
+  path: string,
+): Promise<
+  | { ok: true; body: Readable }
+  | { ok: false; error: { code: string; message: string; request_id: string | null } }
+> {
+  context.client(); // validates --url/--token exactly as every other command does
+  const base = (context.args.url ?? context.io.env.TESSERA_URL?.trim() ?? DEFAULT_URL).replace(/\/+$/, '');
+  const token = context.args.token ?? (context.io.env.TESSERA_ADMIN_TOKEN?.trim() || undefined);
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, {
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      redirect: 'manual',
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'unknown';
+    return {
+      ok: false,
+      error: {
+        code: 'cli.connection_failed',
+        message: `could not reach ${base} (${reason})`,
+        request_id: null,
+      },
+    };
+  }
+  if (!response.ok || response.body === null) {
+    const body = (await response.json().catch(() => ({}))) as JsonObject;
+    return {
+      ok: false,
+      error: {
+        code: typeof body.code === 'string' ? body.code : 'cli.unexpected_response',
+        message: typeof body.message === 'string' ? body.message : `HTTP ${response.status} from ${base}`,
+        request_id: response.headers.get('x-request-id'),
+      },
+    };
+  }
+  return { ok: true, body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) };
+}
+
+async function verifyFile(context: CommandContext): Promise<number> {
+  const { args, io } = context;
+  const file = expectOnePositional(args, 'FILE');
+  const manifestPath = args.string('manifest') ?? `${file}.manifest.json`;
+  if (args.string('keys') !== undefined && args.url !== undefined)
+    throw new UsageError('use --keys or --url, not both');
+  const bytes = await readInput(io, file, args.json);
+  const manifestText = bytes && (await readInput(io, manifestPath, args.json));
+  if (!bytes || !manifestText) return 1;
+  const manifest = parseJson(manifestText.toString('utf8'));
+  const keys = await publicKeys(context, manifest);
+  if (!keys.ok) {
+    writeError(io, keys.error, args.json);
+    return 1;
+  }
+  const report = verifyExport(bytes, manifest, keys.keys);
+  return printReport(io, args.json, { file, manifest: manifestPath, keys_source: keys.source, ...report });
+}
+
+async function verifyDatabase(context: CommandContext): Promise<number> {
+  expectNoPositionals(context.args);
+  const result = await context.client().get('/admin/v1/audit/verify');
+  if (!result.ok) return respond(context, result, () => []);
+  return printReport(context.io, context.args.json, result.body as unknown as VerifyReport);
+}
+
+async function purge(context: CommandContext): Promise<number> {
+  expectNoPositionals(context.args);
+  const before = context.args.string('before');
+  const result = await context.client().post('/admin/v1/audit/purge', before === undefined ? {} : { before });
+  return respond(context, result, (body) => {
+    const chains = Array.isArray(body.chains) ? body.chains.filter(isObject) : [];
+    if (chains.length === 0) return [`Nothing to purge before ${body.before}.`];
+    return [
+      `Removed ${body.events_removed} events recorded before ${body.before}:`,
+      ...chains.map(
+        (c) => `  ${c.chain_id}: positions ${c.purged_from_chain_seq}–${c.purged_through_chain_seq}`,
+      ),
+    ];
+  });
+}
+
+type KeysResult =
+  | { ok: true; keys: PublicSigningKey[]; source: string }
+  | { ok: false; error: { code: string; message: string; request_id: null } };
+
+async function publicKeys(context: CommandContext, manifest: unknown): Promise<KeysResult> {
+  const keysFile = context.args.string('keys');
+  if (keysFile !== undefined) {
+    const text = await readFile(keysFile, 'utf8').catch(() => undefined);
+    const keys = keysOf(text === undefined ? undefined : parseJson(text));
+    if (!keys)
+      return {
+        ok: false,
+        error: {
+          code: 'cli.keys_unreadable',
+          message: `cannot read keys from ${keysFile}`,
+          request_id: null,
+        },
+      };
+    return { ok: true, keys, source: keysFile };
+  }
+  if (context.args.url !== undefined) {
+    const result = await context.client().get('/.well-known/tessera-audit-keys.json');
+    const keys = result.ok ? keysOf(result.body) : undefined;
+    if (!keys)
+      return {
+        ok: false,
+        error: { code: 'cli.keys_unreadable', message: 'cannot fetch the public keys', request_id: null },
+      };
+    return { ok: true, keys, source: `${context.args.url}/.well-known/tessera-audit-keys.json` };
+  }
+  return {
+    ok: true,
+    keys: keysOf(manifest) ?? [],
+    source: 'manifest (embedded copy; pass --keys or --url to check independently)',
+  };
+}
+
+function keysOf(value: unknown): PublicSigningKey[] | undefined {
+  if (!isObject(value) || !Array.isArray(value.keys)) return undefined;
+  return value.keys.filter(isPublicKey);
+}
+
+function printReport(
+  io: CliIo,
+  json: boolean,
+  report: VerifyReport & { file?: string; manifest?: string; keys_source?: string },
+): number {
+  if (json) {
+    writeJson(io, report);
+  } else {
+    const sealed = Object.entries(report.sealed_through ?? {}).map(
+      ([chain, seq]) => `  ${chain} sealed through ${seq}`,
+    );
+    const problems = (report.problems ?? []).map(
+      (p) => `  ${p.chain_id ?? '(file)'}${p.chain_seq ? `#${p.chain_seq}` : ''}: ${p.problem}: ${p.message}`,
+    );
+    const source = typeof report.keys_source === 'string' ? [`keys: ${report.keys_source}`] : [];
+    writeLines(io, [
+      report.ok
+        ? `OK: ${report.events} events in ${report.chains} chains verified`
+        : `TAMPERED: ${report.problems.length} problems in ${report.events} events`,
+      ...problems,
+      ...sealed,
+      ...source,
+    ]);
+  }
+  return report.ok === true ? 0 : 1;
+}
+
+async function readInput(io: CliIo, path: string, json: boolean): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch {
+    writeError(io, { code: 'cli.file_unreadable', message: `cannot read ${path}`, request_id: null }, json);
+    return undefined;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,226 @@
+// The two export formats, written and read back here so that both directions agree byte for byte.
+// JSONL: one JSON object per line (LF), keys in EXPORT_COLUMNS order; seq and chain_seq are strings (they
+//   are 64-bit), timestamps ISO 8601 UTC with milliseconds, status and latency_ms numbers, detail a JSON
+//   object or null.
+// CSV (RFC 4180): a header row, CRLF line ends, fields quoted when they hold a comma, quote, CR or LF.
+//   RFC 4180 has no null, so an empty unquoted field is null and a quoted empty field ("") is the empty
+//   string; detail is its canonical JSON. Either way every event's hash can be recomputed exactly.
+import { canonicalJson } from './chain.ts';
+import type { AuditDetail, ChainedAuditEvent } from './event.ts';
+
+export type ExportFormat = 'jsonl' | 'csv';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['jsonl', 'csv'];
+
+export const EXPORT_COLUMNS = [
+  'seq',
+  'id',
+  'chain_id',
+  'chain_seq',
+  'recorded_at',
+  'occurred_at',
+  'request_id',
+  'partner_id',
+  'environment',
+  'actor_type',
+  'actor_id',
+  'action',
+  'method',
+  'path',
+  'status',
+  'error_code',
+  'client_ip',
+  'user_agent',
+  'latency_ms',
+  'detail',
+  'prev_hash',
+  'hash',
+] as const satisfies ReadonlyArray<keyof ChainedAuditEvent>;
+
+export function exportHeader(format: ExportFormat): string {
+  return format === 'csv' ? `${EXPORT_COLUMNS.join(',')}\r\n` : '';
+}
+
+export function exportLine(event: ChainedAuditEvent, format: ExportFormat): string {
+  if (format === 'jsonl') {
+    const ordered: Record<string, unknown> = {};
+    for (const column of EXPORT_COLUMNS) ordered[column] = event[column];
+    return `${JSON.stringify(ordered)}\n`;
+  }
+  return `${EXPORT_COLUMNS.map((column) => csvField(event[column], column)).join(',')}\r\n`;
+}
+
+function csvField(value: ChainedAuditEvent[keyof ChainedAuditEvent], column: string): string {
+  if (value === null) return '';
+  const text = column === 'detail' ? canonicalJson(value) : String(value);
+  return text === '' || /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export type ParsedExport =
+  | { ok: true; events: ChainedAuditEvent[] }
+  | { ok: false; line: number; message: string };
+
+export function parseExport(text: string, format: ExportFormat): ParsedExport {
+  try {
+    return { ok: true, events: format === 'jsonl' ? parseJsonl(text) : parseCsv(text) };
+  } catch (error) {
+    if (error instanceof ParseError) return { ok: false, line: error.line, message: error.message };
+    throw error;
+  }
+}
+
+class ParseError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parseJsonl(text: string): ChainedAuditEvent[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((line, index) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new ParseError(index + 1, 'not valid JSON');
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ParseError(index + 1, 'not a JSON object');
+    }
+    return toEvent(value as Record<string, unknown>, index + 1);
+  });
+}
+
+function parseCsv(text: string): ChainedAuditEvent[] {
+  const rows = csvRows(text);
+  const header = rows.shift();
+  if (!header || header.map((f) => f.text).join(',') !== EXPORT_COLUMNS.join(',')) {
+    throw new ParseError(1, 'the header row is not the export header');
+  }
+  return rows.map((fields, index) => {
+    const line = index + 2;
+    if (fields.length !== EXPORT_COLUMNS.length) throw new ParseError(line, 'wrong number of fields');
+    const record: Record<string, unknown> = {};
+    EXPORT_COLUMNS.forEach((column, i) => {
+      const field = fields[i] ?? { text: '', quoted: false };
+      record[column] = field.text === '' && !field.quoted ? null : fromCsvText(column, field.text, line);
+    });
+    return toEvent(record, line);
+  });
+}
+
+function fromCsvText(column: string, text: string, line: number): unknown {
+  if (column === 'status' || column === 'latency_ms') {
+    const number = Number(text);
+    if (text.trim() === '' || !Number.isFinite(number))
+      throw new ParseError(line, `${column} is not a number`);
+    return number;
+  }
+  if (column !== 'detail') return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ParseError(line, 'detail is not valid JSON');
+  }
+}
+
+interface CsvField {
+  text: string;
+  quoted: boolean;
+}
+
+/** RFC 4180 section 2: records end in CRLF; a quoted field may hold commas, CRLF and doubled quotes. */
+function csvRows(text: string): CsvField[][] {
+  const rows: CsvField[][] = [];
+  let row: CsvField[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let field: CsvField;
+    if (text[i] === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        const quote = text.indexOf('"', i);
+        if (quote < 0) throw new ParseError(rows.length + 1, 'unterminated quoted field');
+        value += text.slice(i, quote);
+        if (text[quote + 1] === '"') {
+          value += '"';
+          i = quote + 2;
+        } else {
+          i = quote + 1;
+          break;
+        }
+      }
+      field = { text: value, quoted: true };
+    } else {
+      const end = text.slice(i).search(/[,\r\n]/);
+      const stop = end < 0 ? text.length : i + end;
+      field = { text: text.slice(i, stop), quoted: false };
+      i = stop;
+    }
+    row.push(field);
+    if (text[i] === ',') {
+      i++;
+    } else if (text.startsWith('\r\n', i) || i >= text.length) {
+      rows.push(row);
+      row = [];
+      i += 2;
+    } else {
+      throw new ParseError(rows.length + 1, 'a field is followed by neither a comma nor CRLF');
+    }
+  }
+  // The text ended right after a comma: the record's last field is empty.
+  if (row.length > 0) rows.push([...row, { text: '', quoted: false }]);
+  return rows;
+}
+
+const TEXT = [
+  'id',
+  'chain_id',
+  'recorded_at',
+  'occurred_at',
+  'actor_type',
+  'action',
+  'prev_hash',
+  'hash',
+] as const;
+const NULLABLE_TEXT = [
+  'request_id',
+  'partner_id',
+  'environment',
+  'actor_id',
+  'method',
+  'path',
+  'error_code',
+  'client_ip',
+  'user_agent',
+] as const;
+
+function toEvent(record: Record<string, unknown>, line: number): ChainedAuditEvent {
+  const fail = (message: string): never => {
+    throw new ParseError(line, message);
+  };
+  const keys = Object.keys(record);
+  if (keys.length !== EXPORT_COLUMNS.length || EXPORT_COLUMNS.some((c) => !Object.hasOwn(record, c))) {
+    fail('the fields are not the export columns');
+  }
+  for (const column of ['seq', 'chain_seq'] as const) {
+    if (typeof record[column] !== 'string' || !/^\d+$/.test(record[column] as string))
+      fail(`${column} is not a sequence`);
+  }
+  for (const column of TEXT) if (typeof record[column] !== 'string') fail(`${column} is not text`);
+  for (const column of NULLABLE_TEXT) {
+    if (record[column] !== null && typeof record[column] !== 'string') fail(`${column} is not text or null`);
+  }
+  for (const column of ['status', 'latency_ms'] as const) {
+    if (record[column] !== null && typeof record[column] !== 'number')
+      fail(`${column} is not a number or null`);
+  }
+  const detail = record.detail;
+  if (detail !== null && (typeof detail !== 'object' || Array.isArray(detail)))
+    fail('detail is not an object or null');
+  return record as unknown as ChainedAuditEvent & { detail: AuditDetail | null };
+}
