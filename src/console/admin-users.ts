@@ -43,19 +43,30 @@ export function adminUserRoutes(deps: AppDeps) {
         if (!(await findPartner(deps.db, id))) throw apiError('resource.not_found');
         const email = normaliseEmail(body.email);
         if (!email) {
-          throw apiError('request.invalid', { details: [{ field: 'email', message: 'must be an email address' }] });
+          throw apiError('request.invalid', {
+            details: [{ field: 'email', message: 'must be an email address' }],
+          });
         }
-        const user = await inviteUser(deps.db, adminActor(request), { partnerId: id, email, role: body.role }, deps.now());
+        const user = await inviteUser(
+          deps.db,
+          adminActor(request),
+          { partnerId: id, email, role: body.role },
+          deps.now(),
+        );
         if (user === 'email_taken') throw apiError('user.email_taken');
         reply.code(201);
         return showUser(user);
       },
     );
 
-    app.get('/admin/v1/partners/:id/users', { config: admin, schema: { params: PartnerParams } }, async (request) => {
-      const { id } = request.params as { id: string };
-      if (!(await findPartner(deps.db, id))) throw apiError('resource.not_found');
-      return { data: (await listUsers(deps.db, id)).map(showUser) };
-    });
+    app.get(
+      '/admin/v1/partners/:id/users',
+      { config: admin, schema: { params: PartnerParams } },
+      async (request) => {
+        const { id } = request.params as { id: string };
+        if (!(await findPartner(deps.db, id))) throw apiError('resource.not_found');
+        return { data: (await listUsers(deps.db, id)).map(showUser) };
+      },
+    );
   };
 }

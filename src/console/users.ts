@@ -4,7 +4,7 @@ import type { Actor } from '../actor.ts';
 import { appendAuditEvents } from '../audit/append.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { newId } from '../ids.ts';
-import { revokeAllSessions, type ConsoleUser } from './auth/sessions.ts';
+import { type ConsoleUser, revokeAllSessions } from './auth/sessions.ts';
 import type { Role } from './roles.ts';
 
 const USER_COLUMNS = 'id, partner_id, email, role, created_at';
@@ -69,7 +69,8 @@ export async function changeRole(
   return db.transaction(async (tx) => {
     const user = await lockUser(tx, partnerId, userId);
     if (!user) return 'not_found';
-    if (user.role === 'owner' && role !== 'owner' && (await ownerCount(tx, partnerId)) <= 1) return 'last_owner';
+    if (user.role === 'owner' && role !== 'owner' && (await ownerCount(tx, partnerId)) <= 1)
+      return 'last_owner';
     const [updated] = await tx.query<ConsoleUser>(
       `UPDATE console_users SET role = $2 WHERE id = $1 RETURNING ${USER_COLUMNS}`,
       [userId, role],
@@ -101,7 +102,11 @@ export async function removeUser(
     await tx.query('UPDATE console_users SET removed_at = $2 WHERE id = $1', [userId, new Date(now)]);
     await revokeAllSessions(tx, userId, now);
     await appendAuditEvents(tx, [
-      actor.event('user.removed', { partnerId, environment: null, detail: { user_id: userId, email: user.email } }),
+      actor.event('user.removed', {
+        partnerId,
+        environment: null,
+        detail: { user_id: userId, email: user.email },
+      }),
     ]);
     return user;
   });

@@ -28,17 +28,21 @@ export async function issueDecoy(tx: Queryable, now: number, ip: string): Promis
 }
 
 /** Marks the link used and returns its user, or undefined for an unknown, used or expired link. */
-export async function consumeLink(db: Database, token: string, now: number): Promise<string | undefined> {
+export async function consumeLink(
+  db: Database,
+  token: string,
+  now: number,
+): Promise<{ user_id: string; partner_id: string } | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-  const [row] = await db.query<{ user_id: string }>(
+  const [row] = await db.query<{ user_id: string; partner_id: string }>(
     `UPDATE console_magic_links l SET used_at = $2
        FROM console_users u
       WHERE l.token_sha256 = $1 AND l.used_at IS NULL AND l.expires_at > $2
         AND u.id = l.user_id AND u.removed_at IS NULL
-     RETURNING l.user_id`,
+     RETURNING l.user_id, u.partner_id`,
     [sha256Hex(token), new Date(now)],
   );
-  return row?.user_id;
+  return row;
 }
 
 export async function purgeLinks(db: Database, now: number): Promise<void> {

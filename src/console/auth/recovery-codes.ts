@@ -12,7 +12,10 @@ function normalise(code: string): string {
 
 /** Replaces the user's codes with a fresh set and returns them (the only time they exist in clear). */
 export async function replaceRecoveryCodes(tx: Queryable, userId: string, now: number): Promise<string[]> {
-  const codes = Array.from({ length: COUNT }, () => `${randomBase62(5, ALPHABET)}-${randomBase62(5, ALPHABET)}`);
+  const codes = Array.from(
+    { length: COUNT },
+    () => `${randomBase62(5, ALPHABET)}-${randomBase62(5, ALPHABET)}`,
+  );
   await tx.query('DELETE FROM console_recovery_codes WHERE user_id = $1', [userId]);
   await tx.query(
     `INSERT INTO console_recovery_codes (user_id, code_sha256, created_at)
@@ -22,7 +25,12 @@ export async function replaceRecoveryCodes(tx: Queryable, userId: string, now: n
   return codes;
 }
 
-export async function spendRecoveryCode(db: Database, userId: string, code: string, now: number): Promise<boolean> {
+export async function spendRecoveryCode(
+  db: Database,
+  userId: string,
+  code: string,
+  now: number,
+): Promise<boolean> {
   const rows = await db.query(
     `UPDATE console_recovery_codes SET used_at = $3
       WHERE user_id = $1 AND code_sha256 = $2 AND used_at IS NULL RETURNING user_id`,

@@ -28,7 +28,10 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.#current.key, iv);
     cipher.setAAD(Buffer.from(associated));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return { ciphertext: Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64'), keyId: this.#current.id };
+    return {
+      ciphertext: Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64'),
+      keyId: this.#current.id,
+    };
   }
 
   /** The plaintext, or undefined if the key is unknown or the ciphertext was altered. */
@@ -56,13 +59,14 @@ const GENERATED_KEY_ID = 'generated';
 export async function openSecretBox(config: Config, db: Database): Promise<SecretBox> {
   if (config.secretsKeys.length > 0) return new SecretBox(config.secretsKeys);
   if (db.kind === 'pglite') return new SecretBox([{ id: GENERATED_KEY_ID, key: fileKey(config.dataDir) }]);
-  await db.query('INSERT INTO console_secret_keys (id, key_base64) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [
-    GENERATED_KEY_ID,
-    randomBytes(32).toString('base64'),
-  ]);
-  const [row] = await db.query<{ key_base64: string }>('SELECT key_base64 FROM console_secret_keys WHERE id = $1', [
-    GENERATED_KEY_ID,
-  ]);
+  await db.query(
+    'INSERT INTO console_secret_keys (id, key_base64) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
+    [GENERATED_KEY_ID, randomBytes(32).toString('base64')],
+  );
+  const [row] = await db.query<{ key_base64: string }>(
+    'SELECT key_base64 FROM console_secret_keys WHERE id = $1',
+    [GENERATED_KEY_ID],
+  );
   if (!row) throw new Error('generated secrets key vanished');
   return new SecretBox([{ id: GENERATED_KEY_ID, key: Buffer.from(row.key_base64, 'base64') }]);
 }

@@ -72,7 +72,11 @@ export async function createSession(tx: Queryable, input: NewSession, now: numbe
 }
 
 /** The live session behind a cookie value, touched as seen now; undefined if absent, revoked or timed out. */
-export async function loadSession(db: Database, token: string, now: number): Promise<ConsoleSession | undefined> {
+export async function loadSession(
+  db: Database,
+  token: string,
+  now: number,
+): Promise<ConsoleSession | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
   const [row] = await db.query<SessionRow>(
     `SELECT s.id_sha256, s.csrf_token, s.mfa_verified_at, s.last_seen_at, s.expires_at, s.webauthn_challenge,
@@ -87,13 +91,16 @@ export async function loadSession(db: Database, token: string, now: number): Pro
   const idle = now - new Date(row.last_seen_at).getTime() > IDLE_TIMEOUT_MS;
   const expired = now >= new Date(row.expires_at).getTime();
   if (idle || expired) {
-    await db.query('UPDATE console_sessions SET revoked_at = $2 WHERE id_sha256 = $1 AND revoked_at IS NULL', [
-      row.id_sha256,
-      new Date(now),
-    ]);
+    await db.query(
+      'UPDATE console_sessions SET revoked_at = $2 WHERE id_sha256 = $1 AND revoked_at IS NULL',
+      [row.id_sha256, new Date(now)],
+    );
     return undefined;
   }
-  await db.query('UPDATE console_sessions SET last_seen_at = $2 WHERE id_sha256 = $1', [row.id_sha256, new Date(now)]);
+  await db.query('UPDATE console_sessions SET last_seen_at = $2 WHERE id_sha256 = $1', [
+    row.id_sha256,
+    new Date(now),
+  ]);
   return {
     idSha256: row.id_sha256,
     user: {
@@ -110,7 +117,12 @@ export async function loadSession(db: Database, token: string, now: number): Pro
   };
 }
 
-export async function revokeSession(tx: Queryable, userId: string, idSha256: string, now: number): Promise<boolean> {
+export async function revokeSession(
+  tx: Queryable,
+  userId: string,
+  idSha256: string,
+  now: number,
+): Promise<boolean> {
   const rows = await tx.query(
     `UPDATE console_sessions SET revoked_at = $3
       WHERE id_sha256 = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id_sha256`,
@@ -126,8 +138,15 @@ export async function revokeAllSessions(tx: Queryable, userId: string, now: numb
   ]);
 }
 
-export async function setWebauthnChallenge(db: Database, idSha256: string, challenge: string | null): Promise<void> {
-  await db.query('UPDATE console_sessions SET webauthn_challenge = $2 WHERE id_sha256 = $1', [idSha256, challenge]);
+export async function setWebauthnChallenge(
+  db: Database,
+  idSha256: string,
+  challenge: string | null,
+): Promise<void> {
+  await db.query('UPDATE console_sessions SET webauthn_challenge = $2 WHERE id_sha256 = $1', [
+    idSha256,
+    challenge,
+  ]);
 }
 
 export interface ActiveSession {
@@ -138,7 +157,11 @@ export interface ActiveSession {
   user_agent: string | null;
 }
 
-export async function listActiveSessions(db: Database, userId: string, now: number): Promise<ActiveSession[]> {
+export async function listActiveSessions(
+  db: Database,
+  userId: string,
+  now: number,
+): Promise<ActiveSession[]> {
   return db.query<ActiveSession>(
     `SELECT id_sha256, created_at, last_seen_at, client_ip, user_agent FROM console_sessions
       WHERE user_id = $1 AND revoked_at IS NULL AND mfa_verified_at IS NOT NULL

@@ -28,7 +28,12 @@ export async function hit(db: Database, bucket: string, rule: ThrottleRule, now:
   return (row?.hits ?? 0) <= rule.limit;
 }
 
-export async function isBlocked(db: Database, bucket: string, rule: ThrottleRule, now: number): Promise<boolean> {
+export async function isBlocked(
+  db: Database,
+  bucket: string,
+  rule: ThrottleRule,
+  now: number,
+): Promise<boolean> {
   const [row] = await db.query<{ hits: number }>(
     'SELECT hits FROM console_throttle WHERE bucket = $1 AND window_started_at > $2',
     [bucket, new Date(now - rule.windowMs)],

@@ -38,7 +38,8 @@ export async function pendingTotpSecret(
 ): Promise<string | undefined> {
   const existing = await factorOf(db, userId);
   if (existing?.confirmed_at) return undefined;
-  const opened = existing && box.open({ ciphertext: existing.secret_ciphertext, keyId: existing.key_id }, userId);
+  const opened =
+    existing && box.open({ ciphertext: existing.secret_ciphertext, keyId: existing.key_id }, userId);
   if (opened) return opened;
   const secret = newTotpSecret();
   const sealed = box.seal(secret, userId);

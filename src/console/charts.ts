@@ -1,0 +1,92 @@
+// Server-rendered SVG charts: no chart library, nothing fetched from elsewhere. Colours come from classes in
+// the console stylesheet (the CSP forbids inline styles); each chart has a title and a text alternative.
+import { type Html, html } from './html.ts';
+
+export interface DayBar {
+  label: string;
+  total: number;
+  errors: number;
+}
+
+export interface DayPoint {
+  label: string;
+  value: number | null;
+}
+
+const WIDTH = 720;
+const HEIGHT = 220;
+const PAD = { left: 48, right: 12, top: 14, bottom: 28 };
+const plotW = WIDTH - PAD.left - PAD.right;
+const plotH = HEIGHT - PAD.top - PAD.bottom;
+
+function niceMax(value: number): number {
+  if (value <= 0) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  return Math.ceil(value / magnitude) * magnitude;
+}
+
+function frame(
+  id: string,
+  title: string,
+  description: string,
+  max: number,
+  unit: string,
+  labels: string[],
+  content: Html,
+): Html {
+  const step = labels.length > 0 ? plotW / labels.length : plotW;
+  const every = Math.max(1, Math.ceil(labels.length / 8));
+  return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="${id}-t ${id}-d" xmlns="http://www.w3.org/2000/svg">
+    <title id="${id}-t">${title}</title><desc id="${id}-d">${description}</desc>
+    <line class="axis" x1="${PAD.left}" y1="${PAD.top + plotH}" x2="${WIDTH - PAD.right}" y2="${PAD.top + plotH}"/>
+    <line class="axis" x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${PAD.top + plotH}"/>
+    <text x="${PAD.left - 6}" y="${PAD.top + 4}" text-anchor="end">${max}${unit}</text>
+    <text x="${PAD.left - 6}" y="${PAD.top + plotH}" text-anchor="end">0</text>
+    ${labels.map((label, i) => (i % every === 0 ? html`<text x="${PAD.left + step * i + step / 2}" y="${HEIGHT - 8}" text-anchor="middle">${label}</text>` : ''))}
+    ${content}</svg>`;
+}
+
+export function requestsChart(id: string, days: readonly DayBar[]): Html {
+  const max = niceMax(Math.max(0, ...days.map((d) => d.total)));
+  const step = days.length > 0 ? plotW / days.length : plotW;
+  const bar = (value: number) => (value / max) * plotH;
+  const bars = days.map((d, i) => {
+    const x = PAD.left + step * i + step * 0.15;
+    const w = step * 0.7;
+    return html`<rect class="bar" x="${x}" y="${PAD.top + plotH - bar(d.total)}" width="${w}" height="${bar(d.total)}"><title>${d.label}: ${d.total} requests, ${d.errors} errors</title></rect>
+      ${d.errors > 0 ? html`<rect class="bar err" x="${x}" y="${PAD.top + plotH - bar(d.errors)}" width="${w}" height="${bar(d.errors)}"/>` : ''}`;
+  });
+  const total = days.reduce((sum, d) => sum + d.total, 0);
+  const errors = days.reduce((sum, d) => sum + d.errors, 0);
+  return frame(
+    id,
+    'Requests per day (errors in red)',
+    `${total} requests, ${errors} errors over ${days.length} days.`,
+    max,
+    '',
+    days.map((d) => d.label),
+    html`${bars}`,
+  );
+}
+
+export function latencyChart(id: string, points: readonly DayPoint[]): Html {
+  const max = niceMax(Math.max(0, ...points.map((p) => p.value ?? 0)));
+  const step = points.length > 0 ? plotW / points.length : plotW;
+  const coords = points.flatMap((p, i) =>
+    p.value === null
+      ? []
+      : [
+          `${(PAD.left + step * i + step / 2).toFixed(1)},${(PAD.top + plotH - (p.value / max) * plotH).toFixed(1)}`,
+        ],
+  );
+  const highest = Math.max(0, ...points.map((p) => p.value ?? 0));
+  return frame(
+    id,
+    'p95 latency per day (ms)',
+    `Highest daily p95: ${Math.round(highest)} ms.`,
+    max,
+    ' ms',
+    points.map((p) => p.label),
+    coords.length > 0 ? html`<polyline class="line" points="${coords.join(' ')}"/>` : html``,
+  );
+}
