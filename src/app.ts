@@ -109,10 +109,10 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   };
   const deps: AppDeps = { db, config, now, logger, auditWriter };
   const routes: RouteRegistrar[] = [
+    domainRoutes(deps), // first: its OpenAPI catalogue records the routes registered after it
     metricsRoutes({ argon2, keyCache, auditWriter }, stages.adminIpAllowlist),
     meRoutes,
     adminRoutes(db, now),
-    domainRoutes(deps),
     auditRoutes(deps),
     consoleRoutes(deps),
   ];
