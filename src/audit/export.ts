@@ -62,7 +62,7 @@ export async function* exportChunks(run: RunBatch, request: ExportRequest): Asyn
           `SELECT ${EVENT_COLUMNS} FROM audit_events
             WHERE partner_id = $1 AND chain_id = $2 AND chain_seq > $3
               AND recorded_at >= $4 AND recorded_at < $5
-            ORDER BY chain_seq LIMIT $6`,
+            ORDER BY audit_events.chain_seq LIMIT $6`,
           [
             request.partnerId,
             chainId,

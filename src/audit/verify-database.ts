@@ -35,7 +35,7 @@ export async function verifyDatabase(db: Queryable): Promise<VerifyReport> {
                 partner_id, environment, actor_type, actor_id, action, method, path, status, error_code, client_ip,
                 user_agent, latency_ms, detail, prev_hash, hash
            FROM audit_events WHERE chain_id = $1 AND chain_seq > $2 AND chain_seq <= $3
-          ORDER BY chain_seq LIMIT $4`,
+          ORDER BY audit_events.chain_seq LIMIT $4`,
         [chainId, after, limit, EXPORT_BATCH_SIZE],
       );
       for (const row of rows) verifier.addEvent(toChainedEvent(row));
