@@ -61,7 +61,9 @@ export function metricsRoutes(sources: MetricSources, adminIpAllowlist: Stage) {
       latency.observe({ route }, reply.elapsedTime / 1000);
     });
 
-    app.get('/metrics', { config: { security: { kind: 'public' } }, onRequest: adminIpAllowlist }, async (_, reply) => {
+    // An async wrapper: Fastify would wait for a `done` callback from a plain two-argument function.
+    const onlyFromAdminNetworks = async (...args: Parameters<Stage>) => adminIpAllowlist(...args);
+    app.get('/metrics', { config: { security: { kind: 'public' } }, onRequest: onlyFromAdminNetworks }, async (_, reply) => {
       reply.type(registry.contentType);
       return registry.metrics();
     });
