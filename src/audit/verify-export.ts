@@ -30,6 +30,8 @@ export function verifyExport(
   for (const seal of manifest.seals) verifier.addSeal(seal);
   for (const event of parsed.events) verifier.addEvent(event);
   verifier.expectRanges(manifest.chains);
+  // The server lists only seals inside the export; one pointing past a chain's end means a cut-off tail.
+  verifier.checkNoSealedTailMissing();
   verifier.expectCounts(manifest.event_count, manifest.first_seq, manifest.last_seq);
   return verifier.report();
 }

@@ -197,7 +197,7 @@ export class AuditVerifier {
     }
   }
 
-  /** Database mode: a sealed position after a chain's last event means events were removed from its end. */
+  /** A sealed position after a chain's last event means events were removed from its end. */
   checkNoSealedTailMissing(): void {
     for (const [chainId, positions] of this.#sealed) {
       const last = this.#chains.get(chainId)?.last ?? 0n;
