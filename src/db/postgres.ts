@@ -46,6 +46,12 @@ export async function openPostgres(connectionString: string, poolSize = 20): Pro
         throw asUnavailable(error);
       });
       let broken: unknown;
+      // A checked-out client whose server goes away emits 'error'; unhandled, it would crash the process.
+      // The failure also surfaces on the pending query, which is where it is handled.
+      const onConnectionError = (error: unknown) => {
+        broken = error;
+      };
+      client.on('error', onConnectionError);
       try {
         await run(client, 'BEGIN');
         const result = await work({
@@ -62,6 +68,7 @@ export async function openPostgres(connectionString: string, poolSize = 20): Pro
         });
         throw error;
       } finally {
+        client.off('error', onConnectionError);
         client.release(broken instanceof Error ? broken : undefined);
       }
     },
