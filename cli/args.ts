@@ -34,7 +34,8 @@ export function parseCommandArgs(args: readonly string[], stringFlags: readonly 
   try {
     parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(message.replace(/\s*\n\s*/g, ' '));
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const string = (name: string) => {

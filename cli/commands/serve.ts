@@ -64,18 +64,20 @@ function announce(io: CliIo, url: string, generatedAdminToken: string | undefine
     );
     return;
   }
-  writeLines(io, [`Tessera listening on ${url}`]);
-  if (generatedAdminToken === undefined) return;
-  writeLines(io, [
-    '',
-    'TESSERA_ADMIN_TOKEN is not set, so an admin token was generated. It is shown this once and stored',
-    'only as a hash; Tessera cannot show it again. Keep it in your secret manager:',
-    '',
-    `  ${generatedAdminToken}`,
-    '',
-    'The tessera CLI reads it from TESSERA_ADMIN_TOKEN.',
-    '',
-  ]);
+  const notice =
+    generatedAdminToken === undefined
+      ? []
+      : [
+          '',
+          'TESSERA_ADMIN_TOKEN is not set, so an admin token was generated. It is shown this once and stored',
+          'only as a hash; Tessera cannot show it again. Keep it in your secret manager:',
+          '',
+          `  ${generatedAdminToken}`,
+          '',
+          'The tessera CLI reads it from TESSERA_ADMIN_TOKEN.',
+          '',
+        ];
+  writeLines(io, [`Tessera listening on ${url}`, ...notice]);
 }
 
 function configError(io: CliIo, error: ConfigError, json: boolean): number {
