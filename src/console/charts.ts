@@ -72,12 +72,15 @@ export function requestsChart(id: string, days: readonly DayBar[]): Html {
 export function latencyChart(id: string, points: readonly DayPoint[]): Html {
   const max = niceMax(Math.max(0, ...points.map((p) => p.value ?? 0)));
   const step = points.length > 0 ? plotW / points.length : plotW;
-  const coords = points.flatMap((p, i) =>
+  const xy = points.flatMap((p, i) =>
     p.value === null
       ? []
-      : [
-          `${(PAD.left + step * i + step / 2).toFixed(1)},${(PAD.top + plotH - (p.value / max) * plotH).toFixed(1)}`,
-        ],
+      : [{ x: PAD.left + step * i + step / 2, y: PAD.top + plotH - (p.value / max) * plotH, p }],
+  );
+  const line = xy.map(({ x, y }) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
+  const dots = xy.map(
+    ({ x, y, p }) =>
+      html`<circle class="dot" cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3"><title>${p.label}: p95 ${Math.round(p.value ?? 0)} ms</title></circle>`,
   );
   const highest = Math.max(0, ...points.map((p) => p.value ?? 0));
   return frame(
@@ -87,6 +90,6 @@ export function latencyChart(id: string, points: readonly DayPoint[]): Html {
     max,
     ' ms',
     points.map((p) => p.label),
-    coords.length > 0 ? html`<polyline class="line" points="${coords.join(' ')}"/>` : html``,
+    html`${xy.length > 1 ? html`<polyline class="line" points="${line}"/>` : ''}${dots}`,
   );
 }

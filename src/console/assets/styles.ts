@@ -52,7 +52,7 @@ button.danger { background: #fff; color: var(--danger); border-color: var(--dang
 .qr svg { width: 220px; height: 220px; }
 .chart { width: 100%; height: auto; max-width: 720px; }
 .chart .bar { fill: #3b82f6; } .chart .bar.err { fill: #dc2626; } .chart .axis { stroke: #6b7280; stroke-width: 1; }
-.chart .line { fill: none; stroke: #7c3aed; stroke-width: 2; } .chart text { font-size: 11px; fill: #374151; }
+.chart .line { fill: none; stroke: #7c3aed; stroke-width: 2; } .chart .dot { fill: #7c3aed; } .chart text { font-size: 11px; fill: #374151; }
 .pager { display: flex; justify-content: space-between; margin-top: .75rem; }
 footer { text-align: center; color: var(--muted); font-size: .8rem; margin: 2rem 0; }
 @media (max-width: 640px) { header.top { padding: .75rem; } main { padding: 0 .5rem; } input[type=text], input[type=email], select { min-width: 0; width: 100%; } }
