@@ -18,7 +18,7 @@ export function renderReferencePage(document: Json): string {
   const info = (document.info ?? {}) as { title?: string; description?: string };
   const paths = (document.paths ?? {}) as Record<string, Record<string, Json>>;
   const operations = Object.entries(paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => renderOperation(method, path, op)),
+    Object.entries(methods).map(([method, op]) => renderOperation(method, path, op, document)),
   );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(info.title ?? 'API reference')}</title>
@@ -31,10 +31,13 @@ ${operations.join('\n')}
 </body></html>`;
 }
 
-function renderOperation(method: string, path: string, op: Json): string {
-  const parameters = ((op.parameters ?? []) as Json[]).map((p) => {
-    const name = typeof p.$ref === 'string' ? p.$ref.split('/').pop() : `${p.name} (${p.in})`;
-    return `<tr><td><code>${escapeHtml(String(name))}</code></td><td>${escapeHtml(String(p.description ?? ''))}</td></tr>`;
+function renderOperation(method: string, path: string, op: Json, document: Json): string {
+  const shared = ((document.components as Json | undefined)?.parameters ?? {}) as Record<string, Json>;
+  const parameters = ((op.parameters ?? []) as Json[]).map((declared) => {
+    const p =
+      typeof declared.$ref === 'string' ? (shared[declared.$ref.split('/').pop() ?? ''] ?? {}) : declared;
+    const name = `${String(p.name)} (${String(p.in)}${p.required ? ', required' : ''})`;
+    return `<tr><td><code>${escapeHtml(name)}</code></td><td>${escapeHtml(String(p.description ?? ''))}</td></tr>`;
   });
   const body = (op.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined)?.content?.[
     'application/json'
