@@ -17,6 +17,11 @@ import { PageError } from '../page-error.ts';
 import { csrfField, renderPage } from './layout.ts';
 import { recoveryCodesBlock } from './recovery-codes-block.ts';
 
+function cancelForm(session: ConsoleSession): Html {
+  return html`<form method="post" action="/console/logout">${csrfField(session)}
+    <button class="secondary" type="submit">Cancel and sign out</button></form>`;
+}
+
 const WRONG = 'That code is not valid. Each code works once: wait for the next one and try again.';
 
 function challengePage(session: ConsoleSession, hasPasskeys: boolean, error?: string): Html {
@@ -33,7 +38,7 @@ function challengePage(session: ConsoleSession, hasPasskeys: boolean, error?: st
         <div class="field"><label for="recovery_code">Recovery code</label>
           <input id="recovery_code" name="recovery_code" type="text" autocomplete="off" required></div>
         <button type="submit" class="secondary">Use recovery code</button>
-      </form></details></div>`;
+      </form></details>${cancelForm(session)}</div>`;
 }
 
 async function enrolPage(session: ConsoleSession, secret: string, error?: string): Promise<Html> {
@@ -49,7 +54,7 @@ async function enrolPage(session: ConsoleSession, secret: string, error?: string
       <div class="field"><label for="code">6-digit code</label>
         <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus></div>
       <button type="submit">Confirm</button>
-    </form></div>`;
+    </form>${cancelForm(session)}</div>`;
 }
 
 export function mfaRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {

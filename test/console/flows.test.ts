@@ -1,0 +1,185 @@
+// Console flows over HTTP: regenerate and revoke keys (own partner only), escaping of partner-controlled
+// text, recovery codes (single use), passkey ceremonies refusing forged input, and the team (roles take
+// effect at once, the last owner stays, removed users are signed out).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { PartnerClient, send } from '../support/client.ts';
+import { databaseTargets } from '../support/database.ts';
+import { type Harness, startHarness } from '../support/harness.ts';
+import { FormClient, linkFor, pathOf, signIn, tempDataDir } from './support.ts';
+
+const MINUTE = 60_000;
+
+for (const target of databaseTargets()) {
+  describe(`console flows (${target})`, () => {
+    let h: Harness;
+    let clock = Date.now();
+    const now = () => clock;
+    const dataDir = tempDataDir();
+    const owner = 'owner@flows-a.example';
+    let ownerSecret = '';
+    let recoveryCodes: string[] = [];
+
+    before(async () => {
+      h = await startHarness(target, { now, env: { TESSERA_DATA_DIR: dataDir } });
+      await h.admin('POST', `/admin/v1/partners/${h.a.id}/users`, { email: owner, role: 'owner' });
+      const first = await signIn(h.baseUrl, dataDir, owner, now);
+      ownerSecret = first.secret;
+      recoveryCodes = [...first.page.text.matchAll(/<li>([a-z0-9]{5}-[a-z0-9]{5})<\/li>/g)].map(
+        (m) => m[1] ?? '',
+      );
+    });
+    after(() => h?.close());
+
+    const session = async () => {
+      clock += 16 * MINUTE;
+      return (await signIn(h.baseUrl, dataDir, owner, now, ownerSecret)).client;
+    };
+
+    test('regenerating a key shows the new secret once; the old secret stops working', async () => {
+      const client = await session();
+      const keys = await client.get('/console/keys?env=test');
+      const regenerated = await client.submit(keys, `/console/keys/${h.a.keys.test.id}/regenerate`);
+      assert.equal(regenerated.status, 200);
+      const fresh = /(sk_test_[A-Za-z0-9]{8}_[A-Za-z0-9]{48})/.exec(regenerated.text)?.[1] ?? '';
+      assert.ok(fresh.startsWith(`sk_test_${h.a.keys.test.prefix}_`));
+      assert.equal((await new PartnerClient(h.baseUrl, fresh).get('/v1/me')).status, 200);
+      const old = await h.a.test.get('/v1/me');
+      assert.equal(old.status, 401);
+      assert.equal(old.body.code, 'auth.api_key.invalid');
+    });
+
+    test("another partner's key is not found, and nothing changes", async () => {
+      const client = await session();
+      const keys = await client.get('/console/keys');
+      const reply = await client.submit(keys, `/console/keys/${h.b.keys.live.id}/revoke`);
+      assert.equal(reply.status, 404);
+      assert.equal((await h.b.live.get('/v1/me')).status, 200);
+    });
+
+    test('partner-controlled text is escaped, never markup', async () => {
+      const client = await session();
+      const keys = await client.get('/console/keys');
+      const created = await client.submit(keys, '/console/keys', {
+        environment: 'test',
+        name: '<img src=x onerror=alert(1)>',
+        scopes: 'quotes:read',
+      });
+      assert.equal(created.status, 201);
+      assert.doesNotMatch(created.text, /<img src=x/);
+      assert.match(created.text, /&lt;img src=x onerror=alert\(1\)&gt;/);
+      const invalid = await client.submit(keys, '/console/keys', {
+        environment: 'test',
+        name: 'x',
+        scopes: 'admin:all',
+      });
+      assert.equal(invalid.status, 400);
+      assert.match(invalid.text, /Choose at least one scope/);
+    });
+
+    test('a recovery code signs in once', async () => {
+      assert.equal(recoveryCodes.length, 10);
+      const code = recoveryCodes[0] ?? '';
+      for (const expected of [303, 400]) {
+        clock += 16 * MINUTE;
+        const client = new FormClient(h.baseUrl);
+        const login = await client.get('/console/login');
+        const at = clock;
+        await client.submit(login, '/console/login', { email: owner });
+        const link = await linkFor(dataDir, owner, at);
+        const confirm = await client.get(pathOf(link));
+        await client.submit(confirm, '/console/login/link', {
+          token: new URL(link).searchParams.get('token') ?? '',
+        });
+        const challenge = await client.get('/console/mfa');
+        const reply = await client.submit(challenge, '/console/mfa', { recovery_code: code.toUpperCase() });
+        assert.equal(reply.status, expected);
+      }
+    });
+
+    test('passkey ceremonies refuse forged or unchallenged responses', async () => {
+      const client = await session();
+      const page = await client.get('/console/security');
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+      const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const post = (path: string, body: unknown, token = csrf) =>
+        send(h.baseUrl, path, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': token },
+          body: JSON.stringify(body),
+        });
+      assert.equal((await post('/console/security/passkeys/options', {}, 'wrong')).status, 403);
+      const options = await post('/console/security/passkeys/options', {});
+      assert.equal(options.status, 200);
+      assert.equal(options.body.rp && (options.body.rp as { id: string }).id, '127.0.0.1');
+      const forged = await post('/console/security/passkeys', {
+        name: 'forged',
+        response: {
+          id: 'AAAA',
+          rawId: 'AAAA',
+          type: 'public-key',
+          response: { clientDataJSON: 'e30', attestationObject: 'oA' },
+        },
+      });
+      assert.equal(forged.status, 400);
+      assert.match(String(forged.body.message), /could not be verified/);
+      // The challenge was spent by the failed attempt: replaying the ceremony needs a new one.
+      const again = await post('/console/security/passkeys', { name: 'forged', response: {} });
+      assert.equal(again.status, 400);
+    });
+
+    test('team: roles change at once, the last owner stays, removed users are signed out', async () => {
+      const client = await session();
+      const team = await client.get('/console/team');
+      await client.submit(team, '/console/team', { email: 'dev@flows-a.example', role: 'developer' });
+      clock += 16 * MINUTE;
+      const dev = await signIn(h.baseUrl, dataDir, 'dev@flows-a.example', now);
+      assert.equal((await dev.client.get('/console/keys')).status, 200);
+      assert.equal((await dev.client.get('/console/team')).status, 403);
+      assert.equal((await dev.client.get('/console/audit')).status, 403);
+
+      const ownerClient = await session();
+      const page = await ownerClient.get('/console/team');
+      const users = await h.admin('GET', `/admin/v1/partners/${h.a.id}/users`);
+      const byEmail = new Map(
+        (users.body.data as Array<{ id: string; email: string }>).map((u) => [u.email, u.id]),
+      );
+      const ownerId = byEmail.get(owner) ?? '';
+      const developerId = byEmail.get('dev@flows-a.example') ?? '';
+
+      const demoteSelf = await ownerClient.submit(page, `/console/team/${ownerId}/role`, {
+        role: 'developer',
+      });
+      assert.equal(demoteSelf.status, 409);
+      assert.match(demoteSelf.text, /at least one owner/);
+      const removeSelf = await ownerClient.submit(page, `/console/team/${ownerId}/remove`);
+      assert.equal(removeSelf.status, 409);
+
+      const promoted = await ownerClient.submit(page, `/console/team/${developerId}/role`, {
+        role: 'auditor',
+      });
+      assert.equal(promoted.status, 200);
+      assert.equal(
+        (await dev.client.get('/console/keys')).location,
+        '/console/login',
+        'a role change ends sessions',
+      );
+
+      const removed = await ownerClient.submit(page, `/console/team/${developerId}/remove`);
+      assert.equal(removed.status, 200);
+      const list = await h.admin('GET', `/admin/v1/partners/${h.a.id}/users`);
+      assert.deepEqual(
+        (list.body.data as Array<{ email: string }>).map((u) => u.email),
+        [owner],
+      );
+      const audit = await h.tessera.db.query<{ action: string }>(
+        `SELECT action FROM audit_events WHERE partner_id = $1 AND action LIKE 'user.%' ORDER BY seq`,
+        [h.a.id],
+      );
+      assert.deepEqual(
+        audit.map((r) => r.action),
+        ['user.invited', 'user.invited', 'user.role_changed', 'user.removed'],
+      );
+    });
+  });
+}
