@@ -16,16 +16,15 @@ interface Head {
 export async function appendAuditEvents(tx: Queryable, events: readonly AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
   const chainIds = [...new Set(events.map((e) => chainIdOf(e.partnerId, e.environment)))].sort();
-  await tx.query(
-    `INSERT INTO audit_chain_heads (chain_id, chain_seq, hash)
-     SELECT id, 0, $2 FROM unnest($1::text[]) AS id ON CONFLICT (chain_id) DO NOTHING`,
-    [chainIds, GENESIS_HASH],
-  );
+  // One statement creates any missing head and locks every head involved (an upsert takes the row lock),
+  // in chain_id order so that concurrent batches cannot deadlock.
   const heads = await tx.query<Head>(
-    `SELECT chain_id, chain_seq::text, hash,
-            greatest(date_trunc('milliseconds', clock_timestamp()), recorded_at) AS now
-       FROM audit_chain_heads WHERE chain_id = ANY($1::text[]) ORDER BY chain_id FOR UPDATE`,
-    [chainIds],
+    `INSERT INTO audit_chain_heads AS h (chain_id, chain_seq, hash)
+     SELECT id, 0, $2 FROM unnest($1::text[]) AS id ORDER BY id
+     ON CONFLICT (chain_id) DO UPDATE SET chain_id = h.chain_id
+     RETURNING h.chain_id, h.chain_seq::text AS chain_seq, h.hash,
+       greatest(date_trunc('milliseconds', clock_timestamp()), h.recorded_at) AS now`,
+    [chainIds, GENESIS_HASH],
   );
   const tips = new Map(heads.map((h) => [h.chain_id, { seq: BigInt(h.chain_seq), hash: h.hash, now: h.now }]));
 
@@ -61,24 +60,22 @@ export async function appendAuditEvents(tx: Queryable, events: readonly AuditEve
     tip.hash = hash;
   }
 
-  await insertEvents(tx, rows);
-  await tx.query(
-    `UPDATE audit_chain_heads h SET chain_seq = t.seq, hash = t.hash, recorded_at = t.recorded_at
-       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[]) AS t(chain_id, seq, hash, recorded_at)
-      WHERE h.chain_id = t.chain_id`,
-    [
-      [...tips.keys()],
-      [...tips.values()].map((t) => t.seq.toString()),
-      [...tips.values()].map((t) => t.hash),
-      [...tips.values()].map((t) => new Date(t.now).toISOString()),
-    ],
-  );
+  await insertEventsAndMoveHeads(tx, rows, tips);
 }
 
-async function insertEvents(tx: Queryable, rows: ReadonlyArray<HashedFields & { prev_hash: string; hash: string }>) {
+async function insertEventsAndMoveHeads(
+  tx: Queryable,
+  rows: ReadonlyArray<HashedFields & { prev_hash: string; hash: string }>,
+  tips: ReadonlyMap<string, { seq: bigint; hash: string; now: Date }>,
+) {
   const column = <K extends keyof (typeof rows)[number]>(name: K) => rows.map((row) => row[name]);
+  // The events and the new heads in one statement: one round trip whatever the batch size.
   await tx.query(
-    `INSERT INTO audit_events (id, chain_id, chain_seq, recorded_at, occurred_at, request_id, partner_id,
+    `WITH moved AS (
+       UPDATE audit_chain_heads h SET chain_seq = t.seq, hash = t.hash, recorded_at = t.recorded_at
+         FROM unnest($22::text[], $23::bigint[], $24::text[], $25::timestamptz[]) AS t(chain_id, seq, hash, recorded_at)
+        WHERE h.chain_id = t.chain_id)
+     INSERT INTO audit_events (id, chain_id, chain_seq, recorded_at, occurred_at, request_id, partner_id,
        environment, actor_type, actor_id, action, method, path, status, error_code, client_ip, user_agent,
        latency_ms, detail, prev_hash, hash)
      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[],
@@ -106,6 +103,10 @@ async function insertEvents(tx: Queryable, rows: ReadonlyArray<HashedFields & { 
       rows.map((row) => (row.detail === null ? null : JSON.stringify(row.detail))),
       column('prev_hash'),
       column('hash'),
+      [...tips.keys()],
+      [...tips.values()].map((t) => t.seq.toString()),
+      [...tips.values()].map((t) => t.hash),
+      [...tips.values()].map((t) => new Date(t.now).toISOString()),
     ],
   );
 }
