@@ -8,7 +8,9 @@ import { createPostgresDatabase, dropPostgresDatabase } from '../support/databas
 import { type NodeProcess, startNode } from '../support/node-process.ts';
 import { createPartnerWithKey, quoteParams, roundRobinFetch, traveller } from './support.ts';
 
-describe('three nodes on one PostgreSQL database', { skip: !process.env.DATABASE_URL && 'needs DATABASE_URL' }, () => {
+describe('three nodes on one PostgreSQL database', {
+  skip: !process.env.DATABASE_URL && 'needs DATABASE_URL',
+}, () => {
   let url: string;
   let nodes: NodeProcess[] = [];
   let key: string;
@@ -43,7 +45,11 @@ describe('three nodes on one PostgreSQL database', { skip: !process.env.DATABASE
     const killer = setTimeout(() => victim?.child.kill('SIGKILL'), 150);
     const outcomes = await Promise.allSettled(
       quotes.map((quote) =>
-        client.bookings.create({ quote_id: quote.id, travellers: [traveller], contact: { email: 'ops@bank.example' } }),
+        client.bookings.create({
+          quote_id: quote.id,
+          travellers: [traveller],
+          contact: { email: 'ops@bank.example' },
+        }),
       ),
     );
     clearTimeout(killer);
@@ -68,7 +74,11 @@ describe('three nodes on one PostgreSQL database', { skip: !process.env.DATABASE
     for (let round = 0; round < 10; round++) {
       const quote = await onFirst.post('/v1/quotes', quoteParams(100 + round));
       assert.equal(quote.status, 201, quote.text);
-      const body = JSON.stringify({ quote_id: quote.body.id, travellers: [traveller], contact: { email: 'a@b.example' } });
+      const body = JSON.stringify({
+        quote_id: quote.body.id,
+        travellers: [traveller],
+        contact: { email: 'a@b.example' },
+      });
       const sameRequest = { idempotencyKey: randomUUID(), timestamp: Math.floor(Date.now() / 1000) };
       const replies = await Promise.all([
         onFirst.post('/v1/bookings', body, sameRequest),
@@ -82,7 +92,9 @@ describe('three nodes on one PostgreSQL database', { skip: !process.env.DATABASE
       }
       const ids = new Set(replies.filter((r) => r.status === 201).map((r) => r.body.id));
       assert.equal(ids.size, 1, 'every success names the same booking');
-      const count = await db.query('SELECT count(*)::int AS n FROM bookings WHERE quote_id = $1', [quote.body.id]);
+      const count = await db.query('SELECT count(*)::int AS n FROM bookings WHERE quote_id = $1', [
+        quote.body.id,
+      ]);
       assert.equal(count.rows[0].n, 1);
     }
   });

@@ -7,7 +7,9 @@ import { createPartnerWithKey, quoteParams } from './support.ts';
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
-describe('PostgreSQL restarted under load', { skip: !postgresBinaries() && 'needs PostgreSQL binaries' }, () => {
+describe('PostgreSQL restarted under load', {
+  skip: !postgresBinaries() && 'needs PostgreSQL binaries',
+}, () => {
   let postgres: PrivatePostgres;
   let node: NodeProcess;
   before(async () => {
@@ -57,7 +59,10 @@ describe('PostgreSQL restarted under load', { skip: !postgresBinaries() && 'need
       );
     }
     const down = outcomes.filter((o) => o.phase === 'down');
-    assert.ok(down.some((o) => o.status === 503), 'requests while PostgreSQL was down were refused with 503');
+    assert.ok(
+      down.some((o) => o.status === 503),
+      'requests while PostgreSQL was down were refused with 503',
+    );
     const lastSecond = outcomes.slice(-6);
     assert.ok(
       lastSecond.every((o) => o.status === 200 || o.status === 201),
@@ -68,6 +73,8 @@ describe('PostgreSQL restarted under load', { skip: !postgresBinaries() && 'need
 
 function summarise(outcomes: Array<{ phase: string; status: number; code: string | undefined; ms: number }>) {
   const counts: Record<string, number> = {};
-  for (const o of outcomes) counts[`${o.phase} ${o.status} ${o.code ?? ''}`] = (counts[`${o.phase} ${o.status} ${o.code ?? ''}`] ?? 0) + 1;
+  for (const o of outcomes)
+    counts[`${o.phase} ${o.status} ${o.code ?? ''}`] =
+      (counts[`${o.phase} ${o.status} ${o.code ?? ''}`] ?? 0) + 1;
   return { counts, slowestMs: Math.max(...outcomes.map((o) => o.ms)) };
 }
