@@ -1,9 +1,11 @@
 // Builds the HTTP app: the pipeline stages in their order, the error catalogue, then the route table.
 // No I/O happens here; `app.ts` opens the database and wires the stages in.
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { GroupCommitWriter } from './audit/group-commit.ts';
 import type { Config } from './config.ts';
+import { apiError, errorBody } from './errors.ts';
 import { handleError } from './http/error-handler.ts';
 import { RouteTable } from './http/route-table.ts';
 import { setSecurityHeaders } from './http/security-headers.ts';
@@ -13,7 +15,6 @@ import type { IpMatcher } from './net/cidr.ts';
 import { auditBeforeRelease } from './pipeline/audit.ts';
 import { RequestContext } from './pipeline/context.ts';
 import { type PipelineStages, pipelineFor, runStages } from './pipeline/index.ts';
-import { apiError, errorBody } from './errors.ts';
 
 export type RouteRegistrar = (app: FastifyInstance) => void;
 
@@ -30,6 +31,15 @@ export interface ServerOptions {
   now?: () => number;
 }
 
+/** A request Node's HTTP parser rejects never reaches Fastify; it still gets a catalogued answer. */
+function answerUnparseableRequest(_error: Error, socket: Socket): void {
+  if (!socket.writable) return;
+  const body = JSON.stringify(errorBody(apiError('request.invalid'), newId('request')));
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export function buildServer(options: ServerOptions): FastifyInstance {
   const now = options.now ?? Date.now;
   const fastifyOptions: FastifyServerOptions & { https?: object } = {
@@ -40,10 +50,15 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     trustProxy: (address: string) => options.trustedProxies.matches(address),
     bodyLimit: options.config.bodyLimitBytes,
     return503OnClosing: true,
+    clientErrorHandler: answerUnparseableRequest,
     routerOptions: { maxParamLength: 200 },
   };
   if (options.https) {
-    fastifyOptions.https = { cert: options.https.cert, key: options.https.key, minVersion: options.https.minVersion };
+    fastifyOptions.https = {
+      cert: options.https.cert,
+      key: options.https.key,
+      minVersion: options.https.minVersion,
+    };
   }
   const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
@@ -64,7 +79,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     request.tessera = new RequestContext(request.id, now(), request.ip);
     reply.header('x-request-id', request.id);
     setSecurityHeaders(reply, request.protocol === 'https');
-    if (options.requireForwardedHttps && request.protocol !== 'https') throw apiError('transport.https_required');
+    if (options.requireForwardedHttps && request.protocol !== 'https')
+      throw apiError('transport.https_required');
     const kind = request.routeOptions.config.security?.kind;
     if (kind) await runStages(pipelineFor(kind, options.stages).onRequest, request, reply);
   });
