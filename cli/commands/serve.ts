@@ -40,17 +40,20 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof ConfigError) return configError(io, error, json);
     throw error;
   }
+  // Listening for signals before announcing: whoever reads the announcement may signal at once.
+  const shutdown = shutdownSignal();
   let url: string;
   try {
     url = await tessera.listen();
   } catch (error) {
+    shutdown.cancel();
     await tessera.close();
     const message = error instanceof Error ? error.message : String(error);
     writeError(io, { code: 'serve.listen_failed', message, request_id: null }, json);
     return 1;
   }
   announce(io, url, tessera.generatedAdminToken, json);
-  const signal = await nextShutdownSignal();
+  const signal = await shutdown.received;
   if (!json) io.stderr.write(`${signal} received, closing…\n`);
   await tessera.close();
   return 0;
@@ -86,17 +89,22 @@ function configError(io: CliIo, error: ConfigError, json: boolean): number {
 }
 
 /**
- * Resolves on the first SIGINT or SIGTERM, so in-flight requests finish and the audit log drains. The
+ * The first SIGINT or SIGTERM, so in-flight requests finish and the audit log drains before exit. The
  * handlers are removed at once: a second signal while closing takes Node's default action and ends it.
  */
-function nextShutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+function shutdownSignal(): { received: Promise<NodeJS.Signals>; cancel(): void } {
+  let stop: (signal: NodeJS.Signals) => void = () => {};
+  const cancel = () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    stop = (signal) => {
+      cancel();
       resolve(signal);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
   });
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return { received, cancel };
 }

@@ -123,7 +123,8 @@ interface ServeProcess {
   url: string;
   /** Everything printed up to the announcement (and the token notice, when there is one). */
   output: string;
-  stop(signal: NodeJS.Signals): Promise<number | null>;
+  /** Sends `signal` and resolves to the exit code, or the signal that killed the process. */
+  stop(signal: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
 }
 
 async function startServe(
@@ -165,8 +166,8 @@ async function startServe(
     output,
     async stop(signal) {
       child.kill(signal);
-      const [code] = await exited;
-      return code as number | null;
+      const [code, killedBy] = (await exited) as [number | null, NodeJS.Signals | null];
+      return code ?? killedBy;
     },
   };
 }
