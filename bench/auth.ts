@@ -51,7 +51,8 @@ async function untilVerified(node: BenchNode, keys: readonly BenchKey[], timeout
       const response = await fetch(`${node.url}/v1/me`, { headers: { authorization: `Bearer ${key.key}` } });
       await response.arrayBuffer();
       if (response.status === 200) break;
-      if (Date.now() > deadline) throw new Error(`key ${key.verified.prefix} still answers ${response.status}`);
+      if (Date.now() > deadline)
+        throw new Error(`key ${key.verified.prefix} still answers ${response.status}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -89,9 +90,16 @@ export async function benchAuth(options: BenchOptions): Promise<ScenarioRow[]> {
     const steadyVerifications = node.tessera.argon2.verifications - coldVerifications;
 
     progress('auth: valid reads without, then during, a wrong-secret flood');
-    const valid = { url: node.url, connections: FLOOD_CONNECTIONS, requests: [getMe(first.key)], order: 'cycle' as const };
+    const valid = {
+      url: node.url,
+      connections: FLOOD_CONNECTIONS,
+      requests: [getMe(first.key)],
+      order: 'cycle' as const,
+    };
     const quiet = await runLoad({ ...valid, seconds: options.seconds });
-    const badKeys = Array.from({ length: BAD_SECRETS }, () => getMe(`sk_test_${first.verified.prefix}_${newSecret()}`));
+    const badKeys = Array.from({ length: BAD_SECRETS }, () =>
+      getMe(`sk_test_${first.verified.prefix}_${newSecret()}`),
+    );
     const beforeFlood = node.tessera.argon2.verifications;
     const [underFlood, flood] = await Promise.all([
       runLoad({ ...valid, seconds: options.seconds }),
@@ -123,8 +131,14 @@ export async function benchAuth(options: BenchOptions): Promise<ScenarioRow[]> {
         baseline: asMeasurement('authenticate = fixed key', steady.baseline),
         target: 0.8,
         checks: [
-          { label: `every authenticated request answered 2xx (${statusMix(steady.measured)})`, ok: refused(steady.measured) === 0 },
-          { label: `no Argon2id verification once every key was cached (${steadyVerifications})`, ok: steadyVerifications === 0 },
+          {
+            label: `every authenticated request answered 2xx (${statusMix(steady.measured)})`,
+            ok: refused(steady.measured) === 0,
+          },
+          {
+            label: `no Argon2id verification once every key was cached (${steadyVerifications})`,
+            ok: steadyVerifications === 0,
+          },
         ],
         notes: [
           `${CONNECTIONS} connections cycling over ${KEYS} keys; rounds baseline, auth, auth, baseline of ` +
@@ -138,8 +152,14 @@ export async function benchAuth(options: BenchOptions): Promise<ScenarioRow[]> {
         measured: asMeasurement('valid, during flood', underFlood),
         baseline: asMeasurement('valid, no flood', quiet),
         checks: [
-          { label: `no valid request refused during the flood (${statusMix(underFlood)})`, ok: refused(underFlood) === 0 },
-          { label: `no Argon2id verification caused by the flood (${floodVerifications})`, ok: floodVerifications === 0 },
+          {
+            label: `no valid request refused during the flood (${statusMix(underFlood)})`,
+            ok: refused(underFlood) === 0,
+          },
+          {
+            label: `no Argon2id verification caused by the flood (${floodVerifications})`,
+            ok: floodVerifications === 0,
+          },
         ],
         notes: [
           `flood: ${FLOOD_CONNECTIONS} connections cycling over ${BAD_SECRETS} wrong secrets for the valid key's prefix, ` +

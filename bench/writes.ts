@@ -12,8 +12,8 @@
 // transaction, at the same concurrency. The two sides are interleaved A B B A. Target: ratio ≥ 0.5.
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { Database } from '../src/db/database.ts';
 import { GENESIS_HASH } from '../src/audit/chain.ts';
+import type { Database } from '../src/db/database.ts';
 import { signRequest } from '../test/support/client.ts';
 import { aggregate, asMeasurement, refused, statusMix } from './support/compare.ts';
 import { runLoad } from './support/load.ts';
@@ -86,7 +86,13 @@ class Rounds {
     const requests = Array.from({ length: count }, (_, i) =>
       signedBooking(this.key, `quo_a${String(from + i).padStart(22, '0')}`),
     );
-    const result = await runLoad({ url: this.url, connections: CONNECTIONS, seconds, requests, order: 'each-once' });
+    const result = await runLoad({
+      url: this.url,
+      connections: CONNECTIONS,
+      seconds,
+      requests,
+      order: 'each-once',
+    });
     this.apiRate = Math.max(this.apiRate, result.okPerSecond);
     return result;
   }
@@ -101,7 +107,13 @@ class Rounds {
       script: SCRIPT,
       clients: CONNECTIONS,
       seconds,
-      variables: { partner: partnerId, environment, chain: `${partnerId}/${environment}`, prefix, genesis: GENESIS_HASH },
+      variables: {
+        partner: partnerId,
+        environment,
+        chain: `${partnerId}/${environment}`,
+        prefix,
+        genesis: GENESIS_HASH,
+      },
     });
     if (result.exitCode !== 0) throw new Error(`pgbench failed:\n${result.output}`);
     this.pgbenchRate = Math.max(this.pgbenchRate, result.transactionsPerSecond);
@@ -147,7 +159,13 @@ export async function benchWrites(options: BenchOptions): Promise<ScenarioRow[]>
         {
           scenario: 'writes: signed POST /v1/bookings',
           measured: asMeasurement('API', measured),
-          baseline: { label: 'pgbench, same transaction', throughput: sql.perSecond, unit: 'tx/s', p50: sql.p50, p99: sql.p99 },
+          baseline: {
+            label: 'pgbench, same transaction',
+            throughput: sql.perSecond,
+            unit: 'tx/s',
+            p50: sql.p50,
+            p99: sql.p99,
+          },
           target: 0.5,
           checks: [
             { label: `every booking answered 201 (${statusMix(measured)})`, ok: refused(measured) === 0 },
@@ -165,7 +183,7 @@ export async function benchWrites(options: BenchOptions): Promise<ScenarioRow[]>
               `API, pgbench of ${half} s each after ${options.warmupSeconds} s warm-up per side; p50 weighted mean, p99 worst round`,
             `requests pre-signed in the benchmark process before each round; pgbench: ${sql.transactions} transactions ` +
               `(${booked?.pgbench} bookings), -M extended, -c ${CONNECTIONS} -j 1`,
-            'both sides serialise on the partner\'s audit chain head (SELECT … FOR UPDATE until COMMIT), as the design requires',
+            "both sides serialise on the partner's audit chain head (SELECT … FOR UPDATE until COMMIT), as the design requires",
           ],
         },
       ];
@@ -181,7 +199,9 @@ function sumPgbench(results: readonly PgbenchResult[]) {
   const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
   const transactions = results.reduce((sum, r) => sum + r.transactions, 0);
   const weighted = (pick: (r: PgbenchResult) => number) =>
-    Math.round((results.reduce((sum, r) => sum + pick(r) * r.transactions, 0) / Math.max(1, transactions)) * 10) / 10;
+    Math.round(
+      (results.reduce((sum, r) => sum + pick(r) * r.transactions, 0) / Math.max(1, transactions)) * 10,
+    ) / 10;
   return {
     transactions,
     perSecond: transactions / seconds,

@@ -42,7 +42,8 @@ export function aggregate(results: readonly LoadResult[]): Aggregate {
   const ok = results.reduce((sum, r) => sum + r.ok, 0);
   const statuses: Record<string, number> = {};
   for (const result of results) {
-    for (const [status, count] of Object.entries(result.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+    for (const [status, count] of Object.entries(result.statuses))
+      statuses[status] = (statuses[status] ?? 0) + count;
   }
   const weightedP50 = results.reduce((sum, r) => sum + r.p50 * r.ok, 0);
   return {

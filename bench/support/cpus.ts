@@ -21,18 +21,23 @@ const pinning = canPin();
 
 /** Pins every thread of this process (Node's main thread, libuv pool, GC) to the server's core. */
 export function pinServerProcess(): void {
-  if (pinning) execFileSync('taskset', ['-a', '-p', '-c', SERVER_CPU, String(process.pid)], { stdio: 'ignore' });
+  if (pinning)
+    execFileSync('taskset', ['-a', '-p', '-c', SERVER_CPU, String(process.pid)], { stdio: 'ignore' });
 }
 
 /** The command line that runs a load generator on its own core. */
-export function onGeneratorCore(command: string, args: readonly string[]): { command: string; args: string[] } {
+export function onGeneratorCore(
+  command: string,
+  args: readonly string[],
+): { command: string; args: string[] } {
   return pinning
     ? { command: 'taskset', args: ['-c', GENERATOR_CPU, command, ...args] }
     : { command, args: [...args] };
 }
 
 export function coreLayout(): string {
-  if (!pinning) return `no pinning (${availableParallelism()} core(s) shared by server, generator and PostgreSQL)`;
+  if (!pinning)
+    return `no pinning (${availableParallelism()} core(s) shared by server, generator and PostgreSQL)`;
   return (
     `Tessera node: 1 core (CPU ${SERVER_CPU}, taskset); load generator (autocannon / pgbench): 1 core ` +
     `(CPU ${GENERATOR_CPU}, taskset); PostgreSQL server: unpinned, shares both`

@@ -75,10 +75,7 @@ export function resultsTable(rows: readonly ScenarioRow[]): string {
 export function resultsNotes(rows: readonly ScenarioRow[]): string {
   return rows
     .map((row) => {
-      const items = [
-        ...row.checks.map((check) => `${check.ok ? '✔' : '✘'} ${check.label}`),
-        ...row.notes,
-      ];
+      const items = [...row.checks.map((check) => `${check.ok ? '✔' : '✘'} ${check.label}`), ...row.notes];
       return `**${row.scenario}**\n${items.map((item) => `- ${item}`).join('\n')}`;
     })
     .join('\n\n');

@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pinServerProcess } from './cpus.ts';
-import { benchOptions, type BenchOptions } from './options.ts';
+import { type BenchOptions, benchOptions } from './options.ts';
 import { resultsNotes, resultsTable, type ScenarioRow } from './report.ts';
 
 export type Bench = (options: BenchOptions) => Promise<ScenarioRow[]>;

@@ -1,0 +1,89 @@
+// The export side of bench/audit, in a process of its own so that its peak RSS is the export's alone:
+// streams one partner's audit log to a file with the audit export function (writeExport, as the staff
+// export route runs it, under the partner's row-level-security scope) while sampling RSS every 50 ms, then
+// verifies the file offline, event by event, with the same AuditVerifier the CLI uses.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { ChainedAuditEvent } from '../../src/audit/event.ts';
+import { writeExport } from '../../src/audit/export.ts';
+import { AuditVerifier } from '../../src/audit/verify.ts';
+import type { Queryable } from '../../src/db/database.ts';
+import { openPostgres } from '../../src/db/postgres.ts';
+
+export interface ExportJob {
+  databaseUrl: string;
+  partnerId: string;
+  file: string;
+  from: string;
+  to: string;
+}
+
+export interface ExportOutcome {
+  events: number;
+  bytes: number;
+  seconds: number;
+  startRssBytes: number;
+  peakRssBytes: number;
+  verified: { ok: boolean; events: number; chains: number; problems: number; seconds: number };
+}
+
+async function exportAndMeasure(job: ExportJob): Promise<ExportOutcome> {
+  const db = await openPostgres(job.databaseUrl, 2);
+  try {
+    const startRssBytes = process.memoryUsage.rss();
+    let peakRssBytes = startRssBytes;
+    const sampler = setInterval(() => {
+      peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
+    }, 50);
+    const started = performance.now();
+    const written = await writeExport(
+      <T>(work: (tx: Queryable) => Promise<T>) =>
+        db.scoped({ partnerId: job.partnerId, environment: 'live' }, work),
+      {
+        partnerId: job.partnerId,
+        chainIds: [job.partnerId, `${job.partnerId}/live`, `${job.partnerId}/test`],
+        from: new Date(job.from),
+        to: new Date(job.to),
+        format: 'jsonl',
+      },
+      createWriteStream(job.file),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
+    return { ...written, seconds, startRssBytes, peakRssBytes, verified: await verifyFile(job.file) };
+  } finally {
+    await db.close();
+  }
+}
+
+async function verifyFile(file: string): Promise<ExportOutcome['verified']> {
+  const started = performance.now();
+  const verifier = new AuditVerifier([]);
+  for await (const line of createInterface({
+    input: createReadStream(file),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  })) {
+    if (line !== '') verifier.addEvent(JSON.parse(line) as ChainedAuditEvent);
+  }
+  verifier.checkChainStarts();
+  const report = verifier.report();
+  return {
+    ok: report.ok,
+    events: report.events,
+    chains: report.chains,
+    problems: report.problems.length,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+process.once('message', (job: ExportJob) => {
+  exportAndMeasure(job).then(
+    (outcome) => process.send?.(outcome, () => process.exit(0)),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+});
+process.send?.('ready');
