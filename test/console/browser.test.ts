@@ -213,6 +213,8 @@ describe(`console in a browser (${target})`, { skip }, () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByRole('cell', { name: 'auth.api_key.invalid', exact: true }).first().waitFor();
     await shot(page, 'audit');
+    // An export ends two seconds in the past (events still committing are left out); let the seeded ones settle.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     const today = new Date().toISOString().slice(0, 10);
     await page.locator('#export-from').fill(today);
     await page.locator('#export-to').fill(today);

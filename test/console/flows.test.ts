@@ -3,9 +3,11 @@
 // effect at once, the last owner stays, removed users are signed out).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { consoleJobs } from '../../src/console/index.ts';
+import { createLogger } from '../../src/log.ts';
 import { PartnerClient, send } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
-import { type Harness, startHarness } from '../support/harness.ts';
+import { type Harness, startHarness, testConfig } from '../support/harness.ts';
 import { FormClient, linkFor, pathOf, signIn, tempDataDir } from './support.ts';
 
 const MINUTE = 60_000;
@@ -180,6 +182,24 @@ for (const target of databaseTargets()) {
         audit.map((r) => r.action),
         ['user.invited', 'user.invited', 'user.role_changed', 'user.removed'],
       );
+    });
+
+    test('housekeeping purges expired links, sessions and throttle windows', async () => {
+      const count = async (table: string) =>
+        (await h.tessera.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]?.n ?? 0;
+      assert.ok((await count('console_magic_links')) > 0);
+      const later = clock + 8 * 24 * 3_600_000;
+      const [job] = consoleJobs({
+        db: h.tessera.db,
+        config: testConfig(),
+        now: () => later,
+        logger: createLogger('silent'),
+        auditWriter: h.tessera.auditWriter,
+      });
+      await job?.run();
+      for (const table of ['console_magic_links', 'console_sessions', 'console_throttle']) {
+        assert.equal(await count(table), 0, table);
+      }
     });
   });
 }
