@@ -5,7 +5,6 @@ import { runAllowlist } from './commands/allowlist.ts';
 import { runAudit } from './commands/audit.ts';
 import { runKey } from './commands/key.ts';
 import { runPartner } from './commands/partner.ts';
-import { runServe } from './commands/serve.ts';
 import { runUser } from './commands/user.ts';
 import type { CliIo } from './output.ts';
 
@@ -14,7 +13,8 @@ export type { CliIo } from './output.ts';
 type CommandGroup = (args: string[], io: CliIo) => Promise<number>;
 
 const GROUPS: Record<string, CommandGroup> = {
-  serve: runServe,
+  // Loaded on demand: the server (database, Argon2, Fastify) has no place in a client command's start-up.
+  serve: async (args, io) => (await import('./commands/serve.ts')).runServe(args, io),
   partner: runPartner,
   key: runKey,
   allowlist: runAllowlist,
