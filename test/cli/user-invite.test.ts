@@ -1,9 +1,11 @@
-// `tessera user invite` against the admin API contract POST /admin/v1/partners/:id/users {email, role} → 201,
-// served here by a stand-in that records what the CLI sent.
+// `tessera user invite`: against the real admin API on the harness, and against a stand-in that records the
+// exact request (POST /admin/v1/partners/:id/users {email, role} → 201 user object).
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { databaseTargets } from '../support/database.ts';
+import { ADMIN_TOKEN, type Harness, startHarness } from '../support/harness.ts';
 import { cliRunner, jsonErrorOf, jsonOf, type RunCli } from './run-cli.ts';
 
 const TOKEN = 'stand-in-admin-token-0123456789abcdef';
@@ -17,7 +19,80 @@ interface Received {
   body: unknown;
 }
 
-describe('tessera user invite', () => {
+for (const target of databaseTargets()) {
+  describe(`tessera user invite (${target})`, () => {
+    let h: Harness;
+    let tessera: RunCli;
+    before(async () => {
+      h = await startHarness(target);
+      tessera = cliRunner({ TESSERA_URL: h.baseUrl, TESSERA_ADMIN_TOKEN: ADMIN_TOKEN });
+    });
+    after(() => h?.close());
+
+    test('staff invite a partner’s first owner, who is then one of the partner’s users', async () => {
+      const run = await tessera(
+        'user',
+        'invite',
+        '--partner',
+        h.a.id,
+        '--email',
+        'owner@a-bank.example',
+        '--role',
+        'owner',
+        '--json',
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const user = jsonOf(run);
+      assert.match(String(user.id), /^usr_/);
+      assert.equal(user.partner_id, h.a.id);
+      assert.equal(user.email, 'owner@a-bank.example');
+      assert.equal(user.role, 'owner');
+      const users = await h.admin('GET', `/admin/v1/partners/${h.a.id}/users`);
+      assert.deepEqual(users.body.data, [user]);
+    });
+
+    test('the same email twice is user.email_taken; an unknown partner is resource.not_found', async () => {
+      await tessera(
+        'user',
+        'invite',
+        '--partner',
+        h.b.id,
+        '--email',
+        'dev@b-ins.example',
+        '--role',
+        'developer',
+      );
+      const again = await tessera(
+        'user',
+        'invite',
+        '--partner',
+        h.b.id,
+        '--email',
+        'dev@b-ins.example',
+        '--role',
+        'auditor',
+      );
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /^error: user\.email_taken: .+ \(request req_\w+\)\n$/);
+
+      const unknown = await tessera(
+        'user',
+        'invite',
+        '--partner',
+        'ptn_00000000000000000000000',
+        '--email',
+        'x@y.example',
+        '--role',
+        'owner',
+        '--json',
+      );
+      assert.equal(unknown.code, 1);
+      assert.equal(jsonErrorOf(unknown).code, 'resource.not_found');
+    });
+  });
+}
+
+describe('tessera user invite, as the request it sends', () => {
   let server: Server;
   let received: Received[];
   let tessera: RunCli;
@@ -37,7 +112,7 @@ describe('tessera user invite', () => {
       if (body.email === 'taken@bank.example') {
         response.statusCode = 409;
         response.end(
-          JSON.stringify({ code: 'user.exists', message: 'Already a user.', request_id: 'req_standin' }),
+          JSON.stringify({ code: 'user.email_taken', message: 'Already a user.', request_id: 'req_standin' }),
         );
         return;
       }
