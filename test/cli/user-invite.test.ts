@@ -183,7 +183,7 @@ describe('tessera user invite, as the request it sends', () => {
     );
     assert.equal(run.code, 1);
     assert.deepEqual(jsonErrorOf(run), {
-      code: 'user.exists',
+      code: 'user.email_taken',
       message: 'Already a user.',
       request_id: 'req_standin',
     });
