@@ -254,6 +254,12 @@ describe(`console in a browser (${target})`, { skip }, () => {
       'an altered export fails',
     );
 
+    // The same page on a phone-sized screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/console/keys`);
+    await shot(page, 'keys-mobile');
+    await page.setViewportSize({ width: 1280, height: 860 });
+
     // Signing out, then in again with the passkey instead of a code.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('You are signed out.').waitFor();

@@ -184,6 +184,22 @@ for (const target of databaseTargets()) {
       );
     });
 
+    test('a user revokes another of their sessions from the Security page', async () => {
+      const laptop = await session();
+      const phone = await session();
+      const page = await laptop.get('/console/security');
+      const others = [...page.text.matchAll(/name="id" value="([0-9a-f]{64})"/g)].map((m) => m[1] ?? '');
+      assert.ok(others.length >= 1);
+      for (const id of others) {
+        const reply = await laptop.submit(page, '/console/security/sessions/revoke', { id });
+        assert.equal(reply.status, 200);
+      }
+      assert.equal((await phone.get('/console/keys')).location, '/console/login');
+      assert.equal((await laptop.get('/console/keys')).status, 200, 'the current session stays');
+      const foreign = await laptop.submit(page, '/console/security/sessions/revoke', { id: 'f'.repeat(64) });
+      assert.equal(foreign.status, 404);
+    });
+
     test('housekeeping purges expired links, sessions and throttle windows', async () => {
       const count = async (table: string) =>
         (await h.tessera.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]?.n ?? 0;
