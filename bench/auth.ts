@@ -123,6 +123,13 @@ export async function benchAuth(options: BenchOptions): Promise<ScenarioRow[]> {
         notes: [
           `${COLD_START_SECONDS} s of load on a fresh node; status mix: ${statusMix(coldStart)}`,
           'then each key was sent once more, alone, until all four answered 200, before anything else was measured',
+          ...(coldVerifications > KEYS * NODES
+            ? [
+                'concurrent first requests for one key each ran their own Argon2id: KeyVerifier.verify ' +
+                  '(src/keys/verifier.ts) does not share an in-flight verification between requests for the same ' +
+                  'prefix and secret, and once the Argon2 queue is full (concurrency × 16) valid keys get 429',
+              ]
+            : []),
         ],
       },
       {
@@ -169,6 +176,14 @@ export async function benchAuth(options: BenchOptions): Promise<ScenarioRow[]> {
             'from 127.0.0.1 on the generator core. Flood requests are answered and audited on the same server core, ' +
             'so even with no valid request refused the ratio would show the core being shared',
           `valid without flood: ${statusMix(quiet)}`,
+          ...(refused(underFlood) > 0
+            ? [
+                "valid requests were refused once the key's cache entry was older than TESSERA_KEY_CACHE_TTL_MS " +
+                  '(5 s): KeyVerifier.verify returns auth.throttled for a stale entry whenever the prefix (or the ' +
+                  'client IP) is throttled, before it re-checks the key, so a flood on a prefix locks its owner out ' +
+                  'for the rest of the failure window',
+              ]
+            : []),
         ],
       },
     ];

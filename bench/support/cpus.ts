@@ -2,13 +2,13 @@
 // is pinned to CPU 0 and every load generator (autocannon, pgbench) to CPU 1, so the generator can never
 // steal the server's core; PostgreSQL is a system service and stays unpinned (both cores).
 import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 
 const SERVER_CPU = '0';
 const GENERATOR_CPU = '1';
 
 function canPin(): boolean {
-  if (availableParallelism() < 2) return false;
+  if (cpus().length < 2) return false;
   try {
     execFileSync('taskset', ['-V'], { stdio: 'ignore' });
     return true;
@@ -36,8 +36,7 @@ export function onGeneratorCore(
 }
 
 export function coreLayout(): string {
-  if (!pinning)
-    return `no pinning (${availableParallelism()} core(s) shared by server, generator and PostgreSQL)`;
+  if (!pinning) return `no pinning (${cpus().length} core(s) shared by server, generator and PostgreSQL)`;
   return (
     `Tessera node: 1 core (CPU ${SERVER_CPU}, taskset); load generator (autocannon / pgbench): 1 core ` +
     `(CPU ${GENERATOR_CPU}, taskset); PostgreSQL server: unpinned, shares both`

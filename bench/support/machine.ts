@@ -1,6 +1,6 @@
 // A description of the machine a run happened on, for bench/RESULTS.md.
 import { readFileSync } from 'node:fs';
-import { availableParallelism, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { coreLayout } from './cpus.ts';
 import { postgresVersion } from './postgres.ts';
 
@@ -15,7 +15,7 @@ function cpuModel(): string {
 
 export async function describeMachine(): Promise<string[]> {
   return [
-    `CPU: ${cpuModel()}, ${availableParallelism()} cores`,
+    `CPU: ${cpuModel()}, ${cpus().length} cores`,
     `Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `Node.js ${process.version}; ${await postgresVersion()} (local server, loopback)`,
     `Cores: ${coreLayout()}`,
