@@ -15,9 +15,20 @@ for (const target of databaseTargets()) {
   describe(`failed authentications are throttled without slowing valid keys (${target})`, () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness(target, { env: { TESSERA_AUTH_FAILURE_LIMIT: '5' } });
+      // A zero cache TTL: every request re-reads its key, the path a flood must not be able to block.
+      h = await startHarness(target, { env: { TESSERA_AUTH_FAILURE_LIMIT: '5', TESSERA_KEY_CACHE_TTL_MS: '0' } });
     });
     after(() => h?.close());
+
+    // First: the floods below throttle this client's IP for new keys, by design.
+    test('a burst of first requests with one new key costs one Argon2id verification', async () => {
+      const key = await h.createKey(h.a.id, 'live');
+      const client = new PartnerClient(h.baseUrl, key.key);
+      const before = h.tessera.argon2.verifications;
+      const replies = await Promise.all(Array.from({ length: 24 }, () => client.get('/v1/me')));
+      assert.deepEqual(new Set(replies.map((r) => r.status)), new Set([200]));
+      assert.equal(h.tessera.argon2.verifications - before, 1);
+    });
 
     test('a flood of bad secrets for one prefix is cut off with 429 auth.throttled and Retry-After', async () => {
       const valid = h.b.test;
