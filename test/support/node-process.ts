@@ -13,7 +13,7 @@ export interface NodeProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startNode(env: Record<string, string>, timeoutMs = 30_000): Promise<NodeProcess> {
+export async function startNode(env: Record<string, string>, timeoutMs = 90_000): Promise<NodeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
     env: {
       ...process.env,
