@@ -3,19 +3,19 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { adminRoutes } from './admin/routes.ts';
 import { setUpAdminToken } from './admin/admin-token.ts';
+import { adminRoutes } from './admin/routes.ts';
 import { AllowlistCache } from './allowlist/allowlist-cache.ts';
 import { meRoutes } from './api/me.ts';
-import { auditJobs, auditRoutes } from './audit/routes.ts';
-import { consoleJobs, consoleRoutes } from './console/index.ts';
-import type { AppDeps } from './deps.ts';
-import { domainRoutes } from './domain/index.ts';
 import { GroupCommitWriter } from './audit/group-commit.ts';
+import { auditJobs, auditRoutes } from './audit/routes.ts';
 import { type Config, ConfigError } from './config.ts';
+import { consoleJobs, consoleRoutes } from './console/index.ts';
 import { ChangeFeed } from './db/change-feed.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
+import type { AppDeps } from './deps.ts';
+import { domainRoutes } from './domain/index.ts';
 import { purgeExpiredWriteRecords, startJobs } from './jobs.ts';
 import { Argon2Verifier } from './keys/argon2.ts';
 import { FailureThrottle } from './keys/failure-throttle.ts';
@@ -156,7 +156,11 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
 
 function loadTls(config: Config) {
   if (!config.tlsCert || !config.tlsKey) return undefined;
-  return { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey), minVersion: config.tlsMinVersion };
+  return {
+    cert: readFileSync(config.tlsCert),
+    key: readFileSync(config.tlsKey),
+    minVersion: config.tlsMinVersion,
+  };
 }
 
 function isLoopback(host: string): boolean {

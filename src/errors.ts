@@ -19,7 +19,10 @@ export const errorCatalogue = {
     status: 401,
     message: 'This signature was already used with another Idempotency-Key.',
   },
-  'auth.permission.denied': { status: 403, message: 'The API key does not have the permission for this call.' },
+  'auth.permission.denied': {
+    status: 403,
+    message: 'The API key does not have the permission for this call.',
+  },
   'auth.ip.forbidden': { status: 403, message: 'Requests from this IP address are not allowed.' },
   'transport.https_required': { status: 403, message: 'This endpoint is served over HTTPS only.' },
   'admin.token.missing': { status: 401, message: 'The admin Authorization header is missing.' },

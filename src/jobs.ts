@@ -19,7 +19,10 @@ export function purgeExpiredWriteRecords(db: Database): Job {
   };
 }
 
-export function startJobs(jobs: readonly Job[], onError: (job: Job, error: unknown) => void): () => Promise<void> {
+export function startJobs(
+  jobs: readonly Job[],
+  onError: (job: Job, error: unknown) => void,
+): () => Promise<void> {
   const running = new Set<Promise<void>>();
   const timers = jobs.map((job) =>
     setInterval(() => {

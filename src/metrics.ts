@@ -57,15 +57,24 @@ export function metricsRoutes(sources: MetricSources, adminIpAllowlist: Stage) {
 
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      requests.inc({ route, method: request.method, status: reply.statusCode, code: request.tessera?.errorCode ?? '' });
+      requests.inc({
+        route,
+        method: request.method,
+        status: reply.statusCode,
+        code: request.tessera?.errorCode ?? '',
+      });
       latency.observe({ route }, reply.elapsedTime / 1000);
     });
 
     // An async wrapper: Fastify would wait for a `done` callback from a plain two-argument function.
     const onlyFromAdminNetworks = async (...args: Parameters<Stage>) => adminIpAllowlist(...args);
-    app.get('/metrics', { config: { security: { kind: 'public' } }, onRequest: onlyFromAdminNetworks }, async (_, reply) => {
-      reply.type(registry.contentType);
-      return registry.metrics();
-    });
+    app.get(
+      '/metrics',
+      { config: { security: { kind: 'public' } }, onRequest: onlyFromAdminNetworks },
+      async (_, reply) => {
+        reply.type(registry.contentType);
+        return registry.metrics();
+      },
+    );
   };
 }

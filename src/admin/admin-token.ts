@@ -14,10 +14,16 @@ export interface AdminTokenSetup {
   generated: string | undefined;
 }
 
-export async function setUpAdminToken(db: Database, configured: string | undefined): Promise<AdminTokenSetup> {
+export async function setUpAdminToken(
+  db: Database,
+  configured: string | undefined,
+): Promise<AdminTokenSetup> {
   if (configured !== undefined) {
     const expected = sha256Hex(configured);
-    return { check: { verify: (presented) => constantTimeEqual(sha256Hex(presented), expected) }, generated: undefined };
+    return {
+      check: { verify: (presented) => constantTimeEqual(sha256Hex(presented), expected) },
+      generated: undefined,
+    };
   }
   let generated: string | undefined;
   const digests = await db.transaction(async (tx) => {

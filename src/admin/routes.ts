@@ -9,7 +9,13 @@ import { isoOrNull } from '../http/json.ts';
 import { ALL_SCOPES } from '../keys/scopes.ts';
 import { createKey, type KeyRecord, listKeys, regenerateKey, revokeKey } from '../keys/store.ts';
 import { InvalidCidrError } from '../net/cidr.ts';
-import { createPartner, findPartner, listPartners, type Partner, setPartnerRateLimit } from '../partners/store.ts';
+import {
+  createPartner,
+  findPartner,
+  listPartners,
+  type Partner,
+  setPartnerRateLimit,
+} from '../partners/store.ts';
 import {
   type CreateKeyBody,
   CreateKeyBody as CreateKeySchema,
@@ -56,23 +62,31 @@ export function showKey(key: KeyRecord) {
 
 export function adminRoutes(db: Database, now: () => number = Date.now) {
   return (app: FastifyInstance): void => {
-    app.post('/admin/v1/partners', { config: admin, schema: { body: CreatePartnerSchema } }, async (request, reply) => {
-      const body = request.body as CreatePartnerBody;
-      const partner = await createPartner(db, adminActor(request), {
-        name: body.name.trim(),
-        rateLimitPerMinute: body.rate_limit_per_minute ?? null,
-      });
-      reply.code(201);
-      return showPartner(partner);
-    });
+    app.post(
+      '/admin/v1/partners',
+      { config: admin, schema: { body: CreatePartnerSchema } },
+      async (request, reply) => {
+        const body = request.body as CreatePartnerBody;
+        const partner = await createPartner(db, adminActor(request), {
+          name: body.name.trim(),
+          rateLimitPerMinute: body.rate_limit_per_minute ?? null,
+        });
+        reply.code(201);
+        return showPartner(partner);
+      },
+    );
 
     app.get('/admin/v1/partners', { config: admin }, async () => ({
       data: (await listPartners(db)).map(showPartner),
     }));
 
-    app.get('/admin/v1/partners/:id', { config: admin, schema: { params: PartnerIdParams } }, async (request) => {
-      return showPartner(await partnerOr404(db, (request.params as { id: string }).id));
-    });
+    app.get(
+      '/admin/v1/partners/:id',
+      { config: admin, schema: { params: PartnerIdParams } },
+      async (request) => {
+        return showPartner(await partnerOr404(db, (request.params as { id: string }).id));
+      },
+    );
 
     app.patch(
       '/admin/v1/partners/:id',
@@ -95,7 +109,9 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
         await partnerOr404(db, id);
         const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
         if (expiresAt && expiresAt.getTime() <= now()) {
-          throw apiError('request.invalid', { details: [{ field: 'expires_at', message: 'must be in the future' }] });
+          throw apiError('request.invalid', {
+            details: [{ field: 'expires_at', message: 'must be in the future' }],
+          });
         }
         const issued = await createKey(db, adminActor(request), {
           partnerId: id,
@@ -120,18 +136,26 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
       },
     );
 
-    app.post('/admin/v1/keys/:id/revoke', { config: admin, schema: { params: KeyIdParams } }, async (request) => {
-      const record = await revokeKey(db, adminActor(request), (request.params as { id: string }).id);
-      if (!record) throw apiError('resource.not_found');
-      return showKey(record);
-    });
+    app.post(
+      '/admin/v1/keys/:id/revoke',
+      { config: admin, schema: { params: KeyIdParams } },
+      async (request) => {
+        const record = await revokeKey(db, adminActor(request), (request.params as { id: string }).id);
+        if (!record) throw apiError('resource.not_found');
+        return showKey(record);
+      },
+    );
 
-    app.post('/admin/v1/keys/:id/regenerate', { config: admin, schema: { params: KeyIdParams } }, async (request) => {
-      const issued = await regenerateKey(db, adminActor(request), (request.params as { id: string }).id);
-      if (issued === undefined) throw apiError('resource.not_found');
-      if (issued === 'revoked') throw apiError('key.revoked');
-      return { ...showKey(issued.record), key: issued.key };
-    });
+    app.post(
+      '/admin/v1/keys/:id/regenerate',
+      { config: admin, schema: { params: KeyIdParams } },
+      async (request) => {
+        const issued = await regenerateKey(db, adminActor(request), (request.params as { id: string }).id);
+        if (issued === undefined) throw apiError('resource.not_found');
+        if (issued === 'revoked') throw apiError('key.revoked');
+        return { ...showKey(issued.record), key: issued.key };
+      },
+    );
 
     app.get(
       '/admin/v1/partners/:id/allowlist',
@@ -151,7 +175,13 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
         const body = request.body as ReplaceAllowlistBody;
         await partnerOr404(db, id);
         try {
-          const entries = await replaceAllowlist(db, adminActor(request), id, body.environment ?? null, body.entries);
+          const entries = await replaceAllowlist(
+            db,
+            adminActor(request),
+            id,
+            body.environment ?? null,
+            body.entries,
+          );
           return { partner_id: id, entries };
         } catch (error) {
           if (!(error instanceof InvalidCidrError)) throw error;

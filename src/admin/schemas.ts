@@ -9,7 +9,9 @@ export const KeyIdParams = Type.Object({ id: Type.String({ pattern: '^key_[0-9A-
 export const CreatePartnerBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
-    rate_limit_per_minute: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10_000_000 }), Type.Null()])),
+    rate_limit_per_minute: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 10_000_000 }), Type.Null()]),
+    ),
   },
   { additionalProperties: false },
 );
@@ -26,7 +28,10 @@ export const CreateKeyBody = Type.Object(
     environment: EnvironmentSchema,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     scopes: Type.Optional(
-      Type.Array(Type.Union(ALL_SCOPES.map((scope) => Type.Literal(scope))), { minItems: 1, uniqueItems: true }),
+      Type.Array(Type.Union(ALL_SCOPES.map((scope) => Type.Literal(scope))), {
+        minItems: 1,
+        uniqueItems: true,
+      }),
     ),
     expires_at: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
   },

@@ -1,7 +1,8 @@
 // IP allowlist entries per partner and environment. Replacing a list commits with its audit event and a
 // change notification, so every node enforces the new list on its next request.
-import { appendAuditEvents } from '../audit/append.ts';
+
 import type { Actor } from '../actor.ts';
+import { appendAuditEvents } from '../audit/append.ts';
 import { notifyChange } from '../db/change-feed.ts';
 import type { Database, Environment } from '../db/database.ts';
 import { parseCidr } from '../net/cidr.ts';

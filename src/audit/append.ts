@@ -1,8 +1,9 @@
 // Appends events to their hash chains inside the caller's transaction: the chain heads involved are locked
 // (in a fixed order, so concurrent batches cannot deadlock), each event is hashed onto its chain, and the
 // events and new heads are written in two statements whatever the batch size.
-import { newId } from '../ids.ts';
+
 import type { Queryable } from '../db/database.ts';
+import { newId } from '../ids.ts';
 import { eventHash, GENESIS_HASH, type HashedFields } from './chain.ts';
 import { type AuditEventInput, chainIdOf } from './event.ts';
 
@@ -26,7 +27,9 @@ export async function appendAuditEvents(tx: Queryable, events: readonly AuditEve
        greatest(date_trunc('milliseconds', clock_timestamp()), h.recorded_at) AS now`,
     [chainIds, GENESIS_HASH],
   );
-  const tips = new Map(heads.map((h) => [h.chain_id, { seq: BigInt(h.chain_seq), hash: h.hash, now: h.now }]));
+  const tips = new Map(
+    heads.map((h) => [h.chain_id, { seq: BigInt(h.chain_seq), hash: h.hash, now: h.now }]),
+  );
 
   const rows: Array<HashedFields & { prev_hash: string; hash: string }> = [];
   for (const event of events) {

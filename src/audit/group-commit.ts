@@ -59,7 +59,12 @@ export class GroupCommitWriter {
   async #flush(): Promise<void> {
     const batch = this.#queue.splice(0, this.maxBatch);
     try {
-      await this.db.transaction((tx) => appendAuditEvents(tx, batch.map((p) => p.event)));
+      await this.db.transaction((tx) =>
+        appendAuditEvents(
+          tx,
+          batch.map((p) => p.event),
+        ),
+      );
       this.#batches++;
       for (const pending of batch) pending.resolve();
     } catch (error) {

@@ -26,7 +26,9 @@ export async function migrate(db: Database, migrations: Migration[] = loadMigrat
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
     const applied = new Set(
-      (await tx.query<{ version: string }>('SELECT version FROM schema_migrations')).map((row) => row.version),
+      (await tx.query<{ version: string }>('SELECT version FROM schema_migrations')).map(
+        (row) => row.version,
+      ),
     );
     const pending = migrations.filter((migration) => !applied.has(migration.version));
     for (const migration of pending) {

@@ -2,7 +2,13 @@
 // PGlite has one connection, so its transactions run one after another; NOTIFY is delivered in-process.
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { type Database, enterScope, type NotificationHandlers, type Queryable, type Scope } from './database.ts';
+import {
+  type Database,
+  enterScope,
+  type NotificationHandlers,
+  type Queryable,
+  type Scope,
+} from './database.ts';
 
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });

@@ -18,8 +18,12 @@ const FRAMEWORK_CODES: Record<string, Parameters<typeof apiError>[0]> = {
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof DatabaseUnavailableError) return apiError('service.unavailable', { headers: { 'retry-after': '1' } });
-  const fastifyError = error as Partial<FastifyError> & { validation?: unknown[]; validationContext?: string };
+  if (error instanceof DatabaseUnavailableError)
+    return apiError('service.unavailable', { headers: { 'retry-after': '1' } });
+  const fastifyError = error as Partial<FastifyError> & {
+    validation?: unknown[];
+    validationContext?: string;
+  };
   if (Array.isArray(fastifyError.validation)) {
     return apiError('request.invalid', {
       details: validationDetails(fastifyError.validation as never, fastifyError.validationContext),
@@ -40,5 +44,8 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   }
   request.tessera.errorCode = apiErr.code;
   for (const [name, value] of Object.entries(apiErr.headers)) reply.header(name, value);
-  reply.code(apiErr.status).type('application/json; charset=utf-8').send(errorBody(apiErr, request.tessera.requestId));
+  reply
+    .code(apiErr.status)
+    .type('application/json; charset=utf-8')
+    .send(errorBody(apiErr, request.tessera.requestId));
 }

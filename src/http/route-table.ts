@@ -5,7 +5,9 @@ export class RouteTable {
   readonly #routes: Array<{ pattern: RegExp; method: string }> = [];
 
   add(method: string | string[], url: string): void {
-    const pattern = new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]+/g, '[^/]+')}$`);
+    const pattern = new RegExp(
+      `^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]+/g, '[^/]+')}$`,
+    );
     for (const m of Array.isArray(method) ? method : [method]) this.#routes.push({ pattern, method: m });
   }
 

@@ -10,7 +10,9 @@ import type { ErrorDetail } from '../errors.ts';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 function makeAjv(options: Options): Ajv {
-  return addFormats(new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options }));
+  return addFormats(
+    new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options }),
+  );
 }
 
 const strictAjv = makeAjv({ coerceTypes: false });
@@ -31,17 +33,15 @@ interface AjvIssue {
 /** Turns Ajv's findings into `details`: one entry per offending field, named in dotted form. */
 export function validationDetails(issues: readonly AjvIssue[], part: string | undefined): ErrorDetail[] {
   const details = issues.map((issue) => {
-    const base = issue.instancePath
-      .split('/')
-      .filter(Boolean)
-      .join('.');
+    const base = issue.instancePath.split('/').filter(Boolean).join('.');
     const extra =
       issue.keyword === 'required'
         ? String(issue.params.missingProperty)
         : issue.keyword === 'additionalProperties'
           ? String(issue.params.additionalProperty)
           : '';
-    const field = [base, extra].filter(Boolean).join('.') || (part === 'querystring' ? 'query' : part ?? 'body');
+    const field =
+      [base, extra].filter(Boolean).join('.') || (part === 'querystring' ? 'query' : (part ?? 'body'));
     const message =
       issue.keyword === 'required'
         ? 'is required'

@@ -14,10 +14,7 @@ export interface PresentedKey {
   readonly secret: string;
 }
 
-export type BearerParse =
-  | { kind: 'missing' }
-  | { kind: 'malformed' }
-  | { kind: 'key'; key: PresentedKey };
+export type BearerParse = { kind: 'missing' } | { kind: 'malformed' } | { kind: 'key'; key: PresentedKey };
 
 export function parseBearer(header: string | undefined): BearerParse {
   if (header === undefined || header === '') return { kind: 'missing' };

@@ -1,7 +1,8 @@
 // API keys in the database: create, list, revoke, regenerate. Each change commits with its audit event and
 // a change notification, so every node drops its cached verification the moment the change commits.
-import { appendAuditEvents } from '../audit/append.ts';
+
 import type { Actor } from '../actor.ts';
+import { appendAuditEvents } from '../audit/append.ts';
 import { notifyChange } from '../db/change-feed.ts';
 import type { Database, Environment, Queryable } from '../db/database.ts';
 import { newId } from '../ids.ts';
@@ -83,7 +84,11 @@ async function insertWithFreshPrefix(tx: Queryable, input: NewKey, secretHash: s
   throw new Error('could not draw an unused key prefix');
 }
 
-export async function listKeys(db: Database, partnerId: string, environment?: Environment): Promise<KeyRecord[]> {
+export async function listKeys(
+  db: Database,
+  partnerId: string,
+  environment?: Environment,
+): Promise<KeyRecord[]> {
   return db.query<KeyRecord>(
     `SELECT ${KEY_COLUMNS} FROM api_keys WHERE partner_id = $1 AND ($2::text IS NULL OR environment = $2)
      ORDER BY created_at DESC, id DESC`,
@@ -91,7 +96,11 @@ export async function listKeys(db: Database, partnerId: string, environment?: En
   );
 }
 
-export async function findKey(db: Database, keyId: string, partnerId?: string): Promise<KeyRecord | undefined> {
+export async function findKey(
+  db: Database,
+  keyId: string,
+  partnerId?: string,
+): Promise<KeyRecord | undefined> {
   const [record] = await db.query<KeyRecord>(
     `SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 AND ($2::text IS NULL OR partner_id = $2)`,
     [keyId, partnerId ?? null],

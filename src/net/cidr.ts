@@ -16,7 +16,8 @@ export function parseCidr(entry: string): { address: string; prefix: number; fam
   const [rawAddress, rawPrefix, extra] = entry.trim().split('/');
   const address = rawAddress ?? '';
   const version = isIP(address);
-  if (version === 0 || extra !== undefined) throw new InvalidCidrError(`Not an IP address or CIDR: "${entry}"`);
+  if (version === 0 || extra !== undefined)
+    throw new InvalidCidrError(`Not an IP address or CIDR: "${entry}"`);
   const max = version === 4 ? 32 : 128;
   if (rawPrefix !== undefined && !/^\d{1,3}$/.test(rawPrefix)) {
     throw new InvalidCidrError(`Not a valid prefix length: "${entry}"`);

@@ -1,9 +1,10 @@
 // Partners: the tenants of the platform. Creating one is an audited admin action.
+
+import type { Actor } from '../actor.ts';
 import { appendAuditEvents } from '../audit/append.ts';
 import { notifyChange } from '../db/change-feed.ts';
 import type { Database } from '../db/database.ts';
 import { newId } from '../ids.ts';
-import type { Actor } from '../actor.ts';
 
 export interface Partner {
   id: string;
@@ -26,7 +27,11 @@ export async function createPartner(
     );
     if (!partner) throw new Error('partner insert returned no row');
     await appendAuditEvents(tx, [
-      actor.event('partner.created', { partnerId: partner.id, environment: null, detail: { name: partner.name } }),
+      actor.event('partner.created', {
+        partnerId: partner.id,
+        environment: null,
+        detail: { name: partner.name },
+      }),
     ]);
     return partner;
   });

@@ -1,6 +1,7 @@
 // Stage: staff authentication on /admin/v1/* with the admin bearer token, compared in constant time.
-import { apiError } from '../errors.ts';
+
 import type { AdminTokenCheck } from '../admin/admin-token.ts';
+import { apiError } from '../errors.ts';
 import type { Stage } from './stage.ts';
 
 export function authenticateAdmin(tokens: AdminTokenCheck): Stage {

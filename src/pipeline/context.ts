@@ -42,7 +42,11 @@ export class RequestContext {
   /** Whose audit chain this request belongs to: the proven key, else the key it claimed to be. */
   get attribution(): { partnerId: string | null; environment: Environment | null; prefix: string | null } {
     const key = this.key ?? this.claimedKey;
-    return { partnerId: key?.partnerId ?? null, environment: key?.environment ?? null, prefix: key?.prefix ?? null };
+    return {
+      partnerId: key?.partnerId ?? null,
+      environment: key?.environment ?? null,
+      prefix: key?.prefix ?? null,
+    };
   }
 
   toJSON(): Record<string, unknown> {

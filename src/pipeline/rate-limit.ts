@@ -17,7 +17,10 @@ export function rateLimit(store: RateLimitStore, defaultPerMinute: number): Stag
       hit = await store.hit(`key:${key.id}`, WINDOW_MS);
     } catch {
       // A rate-limit store outage must not take the API down with it: fail open, and say so in the log.
-      request.log.warn({ event: 'rate_limit.store_unavailable' }, 'rate-limit store unavailable; not limiting');
+      request.log.warn(
+        { event: 'rate_limit.store_unavailable' },
+        'rate-limit store unavailable; not limiting',
+      );
       return;
     }
     const { count, resetInMs } = hit;

@@ -28,7 +28,10 @@ export function verifySignature(now: () => number): Stage {
     if (signature === undefined) throw apiError('auth.signature.missing');
     const secret = request.tessera.presentedSecret();
     if (!secret) throw new Error('verifySignature ran before authentication');
-    const expected = hmacSha256(secret, canonicalRequest(timestamp, request.method, request.url, request.rawBody ?? Buffer.alloc(0)));
+    const expected = hmacSha256(
+      secret,
+      canonicalRequest(timestamp, request.method, request.url, request.rawBody ?? Buffer.alloc(0)),
+    );
     // Malformed hex is compared against a zero buffer so it fails in the same time as a wrong signature.
     const presented = HEX_SHA256.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(32);
     if (!timingSafeEqual(presented, expected) || !HEX_SHA256.test(signature)) {

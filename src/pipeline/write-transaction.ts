@@ -8,11 +8,11 @@
 // A crash at any point leaves either all of it or none of it. A handler's catalogued 4xx is rolled back to a
 // savepoint and stored like a success; any other failure rolls everything back, leaving the key free.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { appendAuditEvents } from '../audit/append.ts';
 import { sha256Hex } from '../crypto.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { ApiError, apiError, errorBody } from '../errors.ts';
 import { auditEventFor } from './audit.ts';
-import { appendAuditEvents } from '../audit/append.ts';
 
 export interface HandlerResult {
   status: number;
@@ -96,7 +96,11 @@ async function refuseReplayedSignature(
   if (first && first.idempotency_key !== idempotencyKey) throw apiError('auth.signature.replayed');
 }
 
-async function runHandler(tx: Queryable, request: FastifyRequest, handler: WriteHandler): Promise<HandlerResult> {
+async function runHandler(
+  tx: Queryable,
+  request: FastifyRequest,
+  handler: WriteHandler,
+): Promise<HandlerResult> {
   await tx.query('SAVEPOINT handler');
   try {
     return await handler(tx, request);

@@ -20,8 +20,9 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async hit(bucket: string, windowMs: number): Promise<WindowCount> {
-    const hit = (this.#redis as unknown as Record<string, (key: string, ms: number) => Promise<[number, number]>>)
-      .tesseraHit;
+    const hit = (
+      this.#redis as unknown as Record<string, (key: string, ms: number) => Promise<[number, number]>>
+    ).tesseraHit;
     if (!hit) throw new Error('rate-limit script not defined');
     const [count, ttl] = await hit.call(this.#redis, `tessera:rl:${bucket}`, windowMs);
     return { count, resetInMs: ttl };

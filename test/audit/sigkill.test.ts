@@ -49,7 +49,8 @@ describe('SIGKILL under load loses no audit event of an answered request (postgr
     // Kill mid-load: once a good number of answers are in (however slow a busy CI machine is), not after a
     // fixed time, so the test always has something to check.
     const deadline = Date.now() + 15_000;
-    while (answered.length < 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (answered.length < 200 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     await node.kill('SIGKILL');
     stopped = true;
     await Promise.all(workers);

@@ -15,7 +15,10 @@ describe('Prometheus metrics', () => {
     await send(h.baseUrl, '/v1/me');
     const reply = await send(h.baseUrl, '/metrics');
     assert.equal(reply.status, 200);
-    assert.match(reply.text, /tessera_http_requests_total\{route="\/v1\/me",method="GET",status="200",code=""\} \d+/);
+    assert.match(
+      reply.text,
+      /tessera_http_requests_total\{route="\/v1\/me",method="GET",status="200",code=""\} \d+/,
+    );
     assert.match(reply.text, /code="auth\.api_key\.missing"/);
     assert.match(reply.text, /tessera_argon2_verifications_total [1-9]/);
     assert.doesNotMatch(reply.text, /sk_(live|test)_/);

@@ -16,7 +16,9 @@ for (const target of databaseTargets()) {
     let h: Harness;
     before(async () => {
       // A zero cache TTL: every request re-reads its key, the path a flood must not be able to block.
-      h = await startHarness(target, { env: { TESSERA_AUTH_FAILURE_LIMIT: '5', TESSERA_KEY_CACHE_TTL_MS: '0' } });
+      h = await startHarness(target, {
+        env: { TESSERA_AUTH_FAILURE_LIMIT: '5', TESSERA_KEY_CACHE_TTL_MS: '0' },
+      });
     });
     after(() => h?.close());
 

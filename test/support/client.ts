@@ -2,7 +2,13 @@
 // writes Idempotency-Key, X-Timestamp and X-Signature = hex(HMAC-SHA256(secret, canonical)).
 import crypto from 'node:crypto';
 
-export function signRequest(args: { secret: string; method: string; path: string; body: string; timestamp: number | string }) {
+export function signRequest(args: {
+  secret: string;
+  method: string;
+  path: string;
+  body: string;
+  timestamp: number | string;
+}) {
   const canonical = `${args.timestamp}\n${args.method}\n${args.path}\n${args.body}`;
   return crypto.createHmac('sha256', args.secret).update(canonical).digest('hex');
 }
@@ -58,12 +64,19 @@ export class PartnerClient {
       'content-type': 'application/json',
       ...options.headers,
     };
-    const idempotencyKey = options.idempotencyKey === undefined ? crypto.randomUUID() : options.idempotencyKey;
+    const idempotencyKey =
+      options.idempotencyKey === undefined ? crypto.randomUUID() : options.idempotencyKey;
     if (idempotencyKey !== null) headers['idempotency-key'] = idempotencyKey;
     if (timestamp !== null) headers['x-timestamp'] = String(timestamp);
     const signature =
       options.signature === undefined
-        ? signRequest({ secret: options.secret ?? secretOf(this.key), method, path, body: text, timestamp: timestamp ?? '' })
+        ? signRequest({
+            secret: options.secret ?? secretOf(this.key),
+            method,
+            path,
+            body: text,
+            timestamp: timestamp ?? '',
+          })
         : options.signature;
     if (signature !== null) headers['x-signature'] = signature;
     return send(this.baseUrl, path, { method, headers, body: options.sentBody ?? text });

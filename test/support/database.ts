@@ -1,11 +1,11 @@
 // Test databases: a fresh in-memory PGlite, or (when DATABASE_URL is set) a fresh database created on that
 // PostgreSQL server and dropped afterwards, so test files running side by side never share state.
 import pg from 'pg';
+import { randomBase62 } from '../../src/crypto.ts';
 import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
-import { randomBase62 } from '../../src/crypto.ts';
 
 export type DatabaseTarget = 'pglite' | 'postgres';
 

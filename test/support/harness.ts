@@ -30,7 +30,11 @@ export interface Harness {
   a: SeededPartner;
   b: SeededPartner;
   admin(method: string, path: string, body?: unknown): Promise<Reply>;
-  createKey(partnerId: string, environment: 'test' | 'live', extra?: Record<string, unknown>): Promise<IssuedTestKey>;
+  createKey(
+    partnerId: string,
+    environment: 'test' | 'live',
+    extra?: Record<string, unknown>,
+  ): Promise<IssuedTestKey>;
   close(): Promise<void>;
 }
 
@@ -70,7 +74,11 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
-  const createKey = async (partnerId: string, environment: 'test' | 'live', extra: Record<string, unknown> = {}) => {
+  const createKey = async (
+    partnerId: string,
+    environment: 'test' | 'live',
+    extra: Record<string, unknown> = {},
+  ) => {
     const reply = await admin('POST', `/admin/v1/partners/${partnerId}/keys`, { environment, ...extra });
     if (reply.status !== 201) throw new Error(`key creation failed: ${reply.text}`);
     return { id: String(reply.body.id), prefix: String(reply.body.prefix), key: String(reply.body.key) };
