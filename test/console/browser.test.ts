@@ -2,10 +2,12 @@
 // link, enrols TOTP, creates a live key and calls /v1/me with it, revokes it and sees the next call
 // refused, sets an allowlist and sees a request from outside refused, adds a passkey and signs in with it,
 // exports the audit log and verifies it with the CLI; an auditor cannot change anything. Screenshots of
-// every page go to docs/console/.
+// every page are taken on every run; they replace the committed ones in docs/console/ only when
+// TESSERA_UPDATE_SCREENSHOTS=1, so a test run does not rewrite tracked files.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -19,7 +21,12 @@ import { type Harness, startHarness } from '../support/harness.ts';
 import { codeAt, linkFor, tempDataDir } from './support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = new URL('../../docs/console/', import.meta.url).pathname;
+const SHOTS = process.env.TESSERA_UPDATE_SCREENSHOTS
+  ? new URL('../../docs/console/', import.meta.url).pathname
+  : mkdtempSync(join(tmpdir(), 'tessera-screenshots-'));
+after(() => {
+  if (!process.env.TESSERA_UPDATE_SCREENSHOTS) rmSync(SHOTS, { recursive: true, force: true });
+});
 const OWNER = 'ops-lead@bank-a.example';
 const AUDITOR = 'internal-audit@bank-a.example';
 
