@@ -1,9 +1,11 @@
 // Group commit for audit events: requests hand their event to the writer and wait; the writer commits
-// whatever has queued in one transaction (one append per batch), at most one batch in flight at a time.
-// While a batch commits the next one fills, so durability costs each request a share of one commit rather
-// than a round trip of its own. A response is released only once its event is durable.
+// whatever has queued as one batch, at most one batch in flight at a time. While a batch commits the next
+// one fills, so durability costs each request a share of one commit rather than a round trip of its own.
+// A response is released only once its event is durable.
+// The writer remembers the chain heads it last wrote, so a batch is usually one autocommit statement;
+// when another writer moved a head meanwhile, the batch is appended again under the heads' row locks.
 import type { Database } from '../db/database.ts';
-import { appendAuditEvents } from './append.ts';
+import { appendAuditEvents, appendOntoKnownHeads, type ChainTip } from './append.ts';
 import type { AuditEventInput } from './event.ts';
 
 interface Pending {
@@ -17,6 +19,7 @@ export class GroupCommitWriter {
   #flushing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #batches = 0;
+  readonly #tips = new Map<string, ChainTip>();
 
   constructor(
     private readonly db: Database,
@@ -58,16 +61,16 @@ export class GroupCommitWriter {
 
   async #flush(): Promise<void> {
     const batch = this.#queue.splice(0, this.maxBatch);
+    const events = batch.map((p) => p.event);
     try {
-      await this.db.transaction((tx) =>
-        appendAuditEvents(
-          tx,
-          batch.map((p) => p.event),
-        ),
-      );
+      const tips =
+        (await appendOntoKnownHeads(this.db, events, this.#tips)) ??
+        (await this.db.transaction((tx) => appendAuditEvents(tx, events)));
+      for (const [chainId, tip] of tips) this.#tips.set(chainId, tip);
       this.#batches++;
       for (const pending of batch) pending.resolve();
     } catch (error) {
+      this.#tips.clear();
       for (const pending of batch) pending.reject(error);
     }
   }

@@ -1,6 +1,7 @@
 // PostgreSQL through a `pg` pool: the production storage, shared by any number of Tessera nodes.
 // Connection failures become DatabaseUnavailableError (503), and every wait is bounded so that a database
 // outage makes requests fail fast instead of hanging.
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import {
   type Database,
@@ -29,7 +30,10 @@ export async function openPostgres(connectionString: string, poolSize = 20): Pro
 
   const run = async <Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
     try {
-      return (await client.query(sql, params ? [...params] : undefined)).rows as Row[];
+      if (!params || params.length === 0) return (await client.query(sql)).rows as Row[];
+      // Every parameterised statement is a constant string in the code, so naming it after its text lets each
+      // connection parse and plan it once (PostgreSQL re-plans by itself when the role or schema changes).
+      return (await client.query({ name: statementName(sql), text: sql, values: [...params] })).rows as Row[];
     } catch (error) {
       throw asUnavailable(error);
     }
@@ -136,6 +140,17 @@ async function listenForever(
     if (retryTimer) clearTimeout(retryTimer);
     await current?.end().catch(() => {});
   };
+}
+
+const statementNames = new Map<string, string>();
+
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `t_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']);
