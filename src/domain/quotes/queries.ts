@@ -3,6 +3,7 @@
 import type { Queryable, Scope } from '../../db/database.ts';
 import { isoOrNull } from '../../http/json.ts';
 import type { Money } from '../money.ts';
+import type { Trip } from './pricing.ts';
 import type { Cabin, Quote } from './schemas.ts';
 
 export interface QuoteRow {
@@ -24,15 +25,8 @@ export interface QuoteRow {
 const QUOTE_COLUMNS = `id, origin, destination, departure_date::text AS departure_date, return_date::text AS return_date,
   adults, children, cabin, amount::text AS amount, currency, created_at, expires_at`;
 
-export interface NewQuote {
+export interface NewQuote extends Trip {
   id: string;
-  origin: string;
-  destination: string;
-  departureDate: string;
-  returnDate: string | null;
-  adults: number;
-  children: number;
-  cabin: Cabin;
   price: Money;
   createdAt: Date;
   expiresAt: Date;
