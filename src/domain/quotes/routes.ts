@@ -6,7 +6,7 @@ import { hasIdPrefix, newId } from '../../ids.ts';
 import { signedWrite } from '../../pipeline/write-transaction.ts';
 import { callerScope } from '../caller.ts';
 import { IdParams } from '../schemas.ts';
-import { priceTrip } from './pricing.ts';
+import { priceTrip, type Trip } from './pricing.ts';
 import { findQuote, insertQuote, showQuote } from './queries.ts';
 import { quoteRequestProblems } from './rules.ts';
 import { type CreateQuoteBody, CreateQuoteBody as CreateQuoteSchema, QuoteSchema } from './schemas.ts';
@@ -17,28 +17,21 @@ export function quoteRoutes(deps: AppDeps) {
   return (app: FastifyInstance): void => {
     const createQuote = signedWrite(deps.db, deps.now, async (tx, request) => {
       const body = request.body as CreateQuoteBody;
-      const cabin = body.cabin ?? 'economy';
-      const returnDate = body.return_date ?? null;
       const { adults, children = 0 } = body.passengers;
-      const { price } = priceTrip({
+      const trip: Trip = {
         origin: body.origin,
         destination: body.destination,
         departureDate: body.departure_date,
-        returnDate,
+        returnDate: body.return_date ?? null,
         adults,
         children,
-        cabin,
-      });
+        cabin: body.cabin ?? 'economy',
+      };
+      const { price } = priceTrip(trip);
       const createdAt = deps.now();
       const row = await insertQuote(tx, callerScope(request), {
+        ...trip,
         id: newId('quote', createdAt),
-        origin: body.origin,
-        destination: body.destination,
-        departureDate: body.departure_date,
-        returnDate,
-        adults,
-        children,
-        cabin,
         price,
         createdAt: new Date(createdAt),
         expiresAt: new Date(createdAt + QUOTE_LIFETIME_MS),
