@@ -1,5 +1,6 @@
 // The CLI's only way to the server: the admin API over fetch, with the admin token as a bearer token.
 // Failures come back as values carrying the API's own code and request id, never as exceptions.
+import { isLoopbackHost } from '../src/net/loopback.ts';
 import { type ParsedArgs, UsageError } from './args.ts';
 import type { CliError } from './output.ts';
 
@@ -74,14 +75,10 @@ function parseServerUrl(raw: string): URL {
   }
   if (url.username || url.password) throw new UsageError('the server URL must not contain credentials');
   // The admin token is a bearer credential: over plain HTTP anyone on the path could replay it.
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new UsageError(`refusing to send the admin token over plain HTTP to ${url.host}; use https://`);
   }
   return url;
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 async function readResponse(response: Response, base: string): Promise<AdminResult> {

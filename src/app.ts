@@ -24,6 +24,7 @@ import { KeyVerifier } from './keys/verifier.ts';
 import { createLogger } from './log.ts';
 import { metricsRoutes } from './metrics.ts';
 import { compileCidrs } from './net/cidr.ts';
+import { isLoopbackHost } from './net/loopback.ts';
 import { authenticate } from './pipeline/authenticate.ts';
 import { authenticateAdmin } from './pipeline/authenticate-admin.ts';
 import { authorizeScope } from './pipeline/authorize.ts';
@@ -68,7 +69,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   const logger = options.logger ?? createLogger(config.logLevel);
   const https = loadTls(config);
   const trustedProxies = compileCidrs(config.trustedProxies);
-  const requireForwardedHttps = !https && !isLoopback(config.host);
+  const requireForwardedHttps = !https && !isLoopbackHost(config.host);
   if (requireForwardedHttps && config.trustedProxies.length === 0) {
     throw new ConfigError(
       `Refusing to serve plain HTTP on ${config.host}: set TESSERA_TLS_CERT and TESSERA_TLS_KEY, bind HOST to a ` +
@@ -161,8 +162,4 @@ function loadTls(config: Config) {
     key: readFileSync(config.tlsKey),
     minVersion: config.tlsMinVersion,
   };
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

@@ -2,6 +2,7 @@
 // this exact host, path / and Secure, so a sibling subdomain cannot plant or shadow it. `Secure` is left
 // off only for plain HTTP on a loopback address (local development), where browsers would drop it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isLoopbackHost } from '../net/loopback.ts';
 
 export type CookieKind = 'session' | 'login';
 
@@ -15,9 +16,8 @@ export function cookieName(request: FastifyRequest, kind: CookieKind): string {
   return overHttps(request) ? `__Host-${BASE_NAMES[kind]}` : BASE_NAMES[kind];
 }
 
-function isLoopbackHost(request: FastifyRequest): boolean {
-  const host = request.hostname.replace(/:\d+$/, '');
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+function isLoopbackRequest(request: FastifyRequest): boolean {
+  return isLoopbackHost(request.hostname.replace(/:\d+$/, ''));
 }
 
 export function readCookie(request: FastifyRequest, kind: CookieKind): string | undefined {
@@ -37,7 +37,7 @@ export function setCookie(
   kind: CookieKind,
   value: string,
 ): void {
-  const secure = overHttps(request) || !isLoopbackHost(request) ? '; Secure' : '';
+  const secure = overHttps(request) || !isLoopbackRequest(request) ? '; Secure' : '';
   reply.header(
     'set-cookie',
     `${cookieName(request, kind)}=${value}; Path=/; HttpOnly; SameSite=Strict${secure}`,
@@ -45,7 +45,7 @@ export function setCookie(
 }
 
 export function clearCookie(request: FastifyRequest, reply: FastifyReply, kind: CookieKind): void {
-  const secure = overHttps(request) || !isLoopbackHost(request) ? '; Secure' : '';
+  const secure = overHttps(request) || !isLoopbackRequest(request) ? '; Secure' : '';
   reply.header(
     'set-cookie',
     `${cookieName(request, kind)}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure}`,
