@@ -6,7 +6,6 @@
 // TESSERA_UPDATE_SCREENSHOTS=1, so a test run does not rewrite tracked files.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,6 +17,7 @@ import type { AuditEventInput } from '../../src/audit/event.ts';
 import { send } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
+import { freePort } from '../support/ports.ts';
 import { codeAt, linkFor, tempDataDir } from './support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -29,18 +29,6 @@ after(() => {
 });
 const OWNER = 'ops-lead@bank-a.example';
 const AUDITOR = 'internal-audit@bank-a.example';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** Four weeks of plausible traffic, as the pipeline would have recorded it, so the charts have a shape. */
 async function seedUsageHistory(h: Harness, prefixes: readonly string[]): Promise<void> {

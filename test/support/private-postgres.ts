@@ -3,9 +3,9 @@
 // binaries; as root it runs them as the postgres user, since PostgreSQL refuses to run as root.
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.ts';
 
 export interface PrivatePostgres {
   url: string;
@@ -19,18 +19,6 @@ export function postgresBinaries(): string | undefined {
   if (!existsSync(root)) return undefined;
   const version = readdirSync(root).sort().at(-1);
   return version ? join(root, version, 'bin') : undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
