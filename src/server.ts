@@ -13,8 +13,8 @@ import { validatorCompiler } from './http/validator.ts';
 import { newId } from './ids.ts';
 import type { IpMatcher } from './net/cidr.ts';
 import { auditBeforeRelease } from './pipeline/audit.ts';
-import { RequestContext } from './pipeline/context.ts';
-import { type PipelineStages, pipelineFor, runStages } from './pipeline/index.ts';
+import { RequestContext, type RouteKind } from './pipeline/context.ts';
+import { type Pipeline, type PipelineStages, pipelineFor, runStages } from './pipeline/index.ts';
 
 export type RouteRegistrar = (app: FastifyInstance) => void;
 
@@ -72,6 +72,13 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     done(null, undefined);
   });
 
+  // Each kind's stage lists, built once rather than on every request.
+  const pipelines: Record<RouteKind, Pipeline> = {
+    public: pipelineFor('public', options.stages),
+    read: pipelineFor('read', options.stages),
+    signedWrite: pipelineFor('signedWrite', options.stages),
+    admin: pipelineFor('admin', options.stages),
+  };
   const routeTable = new RouteTable();
   app.addHook('onRoute', (route) => routeTable.add(route.method, route.url));
 
@@ -82,11 +89,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if (options.requireForwardedHttps && request.protocol !== 'https')
       throw apiError('transport.https_required');
     const kind = request.routeOptions.config.security?.kind;
-    if (kind) await runStages(pipelineFor(kind, options.stages).onRequest, request, reply);
+    if (kind) await runStages(pipelines[kind].onRequest, request, reply);
   });
   app.addHook('preValidation', async (request, reply) => {
     const kind = request.routeOptions.config.security?.kind;
-    if (kind) await runStages(pipelineFor(kind, options.stages).preValidation, request, reply);
+    if (kind) await runStages(pipelines[kind].preValidation, request, reply);
   });
   app.addHook('onSend', auditBeforeRelease(options.auditWriter, now));
   app.addHook('onResponse', async (request, reply) => {
