@@ -2,20 +2,20 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { PartnerClient, secretOf, send, signRequest } from '../support/client.ts';
+import { TestClock } from '../support/clock.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-import { bookingBody, createBooking, createQuote, travellers } from './trips.ts';
+import { bookingBody, createBooking, createQuote, dateIn, travellers } from './trips.ts';
 
 for (const target of databaseTargets()) {
   describe(`bookings (${target})`, () => {
     let h: Harness;
     // The server's clock, moved forward by tests that need a quote to expire; requests are signed with it.
-    let offsetMs = 0;
-    const clock = () => Date.now() + offsetMs;
-    const at = () => ({ timestamp: Math.floor(clock() / 1000) });
+    const clock = new TestClock();
+    const at = () => ({ timestamp: Math.floor(clock.now() / 1000) });
 
     before(async () => {
-      h = await startHarness(target, { now: clock });
+      h = await startHarness(target, { now: clock.now });
     });
     after(() => h?.close());
 
@@ -71,12 +71,12 @@ for (const target of databaseTargets()) {
     const invalid: Array<[string, (quoteId: string) => unknown, string]> = [
       [
         'a birth date today',
-        (q) => bookingBody(q, 3, { travellers: withTraveller({ birth_date: dayOffset(0) }) }),
+        (q) => bookingBody(q, 3, { travellers: withTraveller({ birth_date: dateIn(0) }) }),
         'travellers.0.birth_date',
       ],
       [
         'a birth date in the future',
-        (q) => bookingBody(q, 3, { travellers: withTraveller({ birth_date: dayOffset(20) }) }),
+        (q) => bookingBody(q, 3, { travellers: withTraveller({ birth_date: dateIn(20) }) }),
         'travellers.0.birth_date',
       ],
       [
@@ -153,20 +153,20 @@ for (const target of databaseTargets()) {
 
     test('a quote expires 15 minutes after creation: booking it then is 409 quote.expired', async () => {
       const quote = await createQuote(h.a.test, {}, at());
-      offsetMs += 15 * 60 * 1000;
+      clock.advance(15 * 60 * 1000);
       try {
         const reply = await h.a.test.post('/v1/bookings', bookingBody(quote.id), at());
         assert.equal(reply.status, 409, reply.text);
         assert.equal(reply.body.code, 'quote.expired');
       } finally {
-        offsetMs -= 15 * 60 * 1000;
+        clock.advance(-(15 * 60 * 1000));
       }
       const justBefore = await createQuote(h.a.test, {}, at());
-      offsetMs += 15 * 60 * 1000 - 2000;
+      clock.advance(15 * 60 * 1000 - 2000);
       try {
         assert.equal((await h.a.test.post('/v1/bookings', bookingBody(justBefore.id), at())).status, 201);
       } finally {
-        offsetMs -= 15 * 60 * 1000 - 2000;
+        clock.advance(-(15 * 60 * 1000 - 2000));
       }
     });
 
@@ -174,7 +174,7 @@ for (const target of databaseTargets()) {
       // A fresh partner keeps this list to its own five bookings.
       const partner = await h.admin('POST', '/admin/v1/partners', { name: 'Paging Partner' });
       const key = await h.createKey(String(partner.body.id), 'test');
-      const pager = new PartnerClient(h.baseUrl, key.key);
+      const pager = new PartnerClient(h.baseUrl, key.key, h.now);
       const created: string[] = [];
       for (let i = 0; i < 5; i++) created.push((await createBooking(pager, at())).id);
       const newestFirst = [...created].reverse();
@@ -218,12 +218,9 @@ for (const target of databaseTargets()) {
       assert.deepEqual({ ...reply.body, status: 'confirmed', cancelled_at: null }, booking);
       assert.deepEqual((await h.a.test.get(`/v1/bookings/${booking.id}`)).body, reply.body);
 
-      // Signed one second apart: the same bytes in the same second under a new key would be a replay.
-      const twice = await h.a.test.post(
-        `/v1/bookings/${booking.id}/cancel`,
-        {},
-        { timestamp: at().timestamp - 1 },
-      );
+      // Signed a second later: the same bytes in the same second under a new key would be a replay.
+      clock.advance(1000);
+      const twice = await h.a.test.post(`/v1/bookings/${booking.id}/cancel`, {}, at());
       assert.equal(twice.status, 409);
       assert.equal(twice.body.code, 'booking.already_cancelled');
     });
@@ -231,7 +228,7 @@ for (const target of databaseTargets()) {
     test('cancel accepts a request with no body at all, signed over the empty body', async () => {
       const booking = await createBooking(h.a.test, at());
       const path = `/v1/bookings/${booking.id}/cancel`;
-      const timestamp = Math.floor(clock() / 1000);
+      const timestamp = Math.floor(clock.now() / 1000);
       const signature = signRequest({
         secret: secretOf(h.a.keys.test.key),
         method: 'POST',
@@ -268,10 +265,6 @@ for (const target of databaseTargets()) {
 
 function ids(data: unknown): string[] {
   return (data as Array<{ id: string }>).map((b) => b.id);
-}
-
-function dayOffset(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 function withTraveller(change: Record<string, unknown>) {

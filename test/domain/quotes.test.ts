@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { TestClock } from '../support/clock.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 import { createQuote, dateIn, tripBody } from './trips.ts';
@@ -15,13 +16,15 @@ function cents(amount: unknown): number {
 for (const target of databaseTargets()) {
   describe(`quotes (${target})`, () => {
     let h: Harness;
+    // The server runs on a clock that starts at a fixed day; every date below is computed from it.
+    const clock = new TestClock();
     before(async () => {
-      h = await startHarness(target);
+      h = await startHarness(target, { now: clock.now });
     });
     after(() => h?.close());
 
     test('POST /v1/quotes returns the quote with a price and a 15-minute expiry', async () => {
-      const started = Date.now();
+      const started = clock.now();
       const body = tripBody({ cabin: 'business' });
       const reply = await h.a.test.post('/v1/quotes', body);
       assert.equal(reply.status, 201, reply.text);
@@ -49,7 +52,7 @@ for (const target of databaseTargets()) {
       assert.equal(price.currency, 'EUR');
       assert.ok(cents(price.amount) > 0);
       const created = Date.parse(String(quote.created_at));
-      assert.ok(created >= started - 1000 && created <= Date.now() + 1000);
+      assert.ok(created >= started && created <= clock.now());
       assert.equal(Date.parse(String(quote.expires_at)) - created, FIFTEEN_MINUTES_MS);
     });
 

@@ -2,15 +2,16 @@
 // quote and book through the real signed API.
 import assert from 'node:assert/strict';
 import type { PartnerClient, WriteOptions } from '../support/client.ts';
+import { FIXED_NOW } from '../support/clock.ts';
 
 const DAY_MS = 86_400_000;
 
-/** A calendar date (UTC) `days` from `now`. */
-export function dateIn(days: number, now: number = Date.now()): string {
+/** A calendar date (UTC) `days` from `now`: by default from the fixed test clock, never the wall clock. */
+export function dateIn(days: number, now: number = FIXED_NOW): string {
   return new Date(now + days * DAY_MS).toISOString().slice(0, 10);
 }
 
-export function tripBody(overrides: Record<string, unknown> = {}, now: number = Date.now()) {
+export function tripBody(overrides: Record<string, unknown> = {}, now: number = FIXED_NOW) {
   return {
     origin: 'CMN',
     destination: 'CDG',
@@ -43,9 +44,9 @@ export function bookingBody(quoteId: string, count = 3, overrides: Record<string
 // refuses as a replay under a new Idempotency-Key; so each fixture quote is for a different departure day.
 let serial = 0;
 
-export function uniqueTrip(): { departure_date: string; return_date: string } {
+export function uniqueTrip(now: number = FIXED_NOW): { departure_date: string; return_date: string } {
   const day = 10 + (serial++ % 300);
-  return { departure_date: dateIn(day), return_date: dateIn(day + 7) };
+  return { departure_date: dateIn(day, now), return_date: dateIn(day + 7, now) };
 }
 
 export async function createQuote(
@@ -53,7 +54,9 @@ export async function createQuote(
   overrides: Record<string, unknown> = {},
   options: WriteOptions = {},
 ): Promise<Record<string, unknown> & { id: string }> {
-  const reply = await client.post('/v1/quotes', tripBody({ ...uniqueTrip(), ...overrides }), options);
+  // Dates relative to the clock the client signs with, which is the server's.
+  const now = client.now();
+  const reply = await client.post('/v1/quotes', tripBody({ ...uniqueTrip(now), ...overrides }, now), options);
   assert.equal(reply.status, 201, reply.text);
   return reply.body as Record<string, unknown> & { id: string };
 }

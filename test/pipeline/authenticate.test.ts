@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PartnerClient, send } from '../support/client.ts';
+import { TestClock } from '../support/clock.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 for (const target of databaseTargets()) {
   describe(`authentication of /v1/* (${target})`, () => {
     let h: Harness;
+    const clock = new TestClock();
     before(async () => {
-      h = await startHarness(target);
+      h = await startHarness(target, { now: clock.now });
     });
     after(() => h?.close());
 
@@ -94,11 +96,11 @@ for (const target of databaseTargets()) {
 
     test('an expired key is refused', async () => {
       const key = await h.createKey(h.a.id, 'test', {
-        expires_at: new Date(Date.now() + 1500).toISOString(),
+        expires_at: new Date(clock.now() + 60_000).toISOString(),
       });
       const client = new PartnerClient(h.baseUrl, key.key);
       assert.equal((await client.get('/v1/me')).status, 200);
-      await new Promise((resolve) => setTimeout(resolve, 1600));
+      clock.advance(60_000);
       assert.equal((await client.get('/v1/me')).body.code, 'auth.api_key.invalid');
     });
 

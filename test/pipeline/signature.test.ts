@@ -3,16 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { tripBody, uniqueTrip } from '../domain/trips.ts';
 import { secretOf, signRequest } from '../support/client.ts';
+import { TestClock } from '../support/clock.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+const clock = new TestClock();
+const nowSeconds = () => Math.floor(clock.now() / 1000);
 
 for (const target of databaseTargets()) {
   describe(`signed writes (${target})`, () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness(target);
+      h = await startHarness(target, { now: clock.now });
     });
     after(() => h?.close());
 

@@ -47,9 +47,11 @@ export interface WriteOptions {
 }
 
 export class PartnerClient {
+  /** `now` is the clock requests are signed with: the server's, when a test injects one. */
   constructor(
     readonly baseUrl: string,
     readonly key: string,
+    readonly now: () => number = Date.now,
   ) {}
 
   get(path: string, headers: Record<string, string> = {}): Promise<Reply> {
@@ -58,7 +60,7 @@ export class PartnerClient {
 
   write(method: string, path: string, body: unknown, options: WriteOptions = {}): Promise<Reply> {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    const timestamp = options.timestamp === undefined ? Math.floor(Date.now() / 1000) : options.timestamp;
+    const timestamp = options.timestamp === undefined ? Math.floor(this.now() / 1000) : options.timestamp;
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.key}`,
       'content-type': 'application/json',

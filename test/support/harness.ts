@@ -29,6 +29,8 @@ export interface Harness {
   database: TestDatabase;
   a: SeededPartner;
   b: SeededPartner;
+  /** The server's clock; clients made with it sign at the server's time. */
+  now: () => number;
   admin(method: string, path: string, body?: unknown): Promise<Reply>;
   createKey(
     partnerId: string,
@@ -57,11 +59,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export async function startHarness(target: DatabaseTarget, options: HarnessOptions = {}): Promise<Harness> {
   const database = options.database ?? (await createTestDatabase(target));
   const config = testConfig(options.env);
-  const tessera = await createTessera(config, {
-    db: database.db,
-    logger: createLogger('silent'),
-    ...(options.now ? { now: options.now } : {}),
-  });
+  const now = options.now ?? Date.now;
+  const tessera = await createTessera(config, { db: database.db, logger: createLogger('silent'), now });
   const baseUrl = await tessera.listen();
 
   const admin = (method: string, path: string, body?: unknown) =>
@@ -93,8 +92,8 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
       id,
       name,
       keys: { test, live },
-      test: new PartnerClient(baseUrl, test.key),
-      live: new PartnerClient(baseUrl, live.key),
+      test: new PartnerClient(baseUrl, test.key, now),
+      live: new PartnerClient(baseUrl, live.key, now),
     };
   };
 
@@ -106,6 +105,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     database,
     a,
     b,
+    now,
     admin,
     createKey,
     async close() {
