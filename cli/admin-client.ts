@@ -37,6 +37,10 @@ export class AdminClient {
     return this.#send('PUT', path, body);
   }
 
+  patch(path: string, body: JsonObject): Promise<AdminResult> {
+    return this.#send('PATCH', path, body);
+  }
+
   async #send(method: string, path: string, body: JsonObject | undefined): Promise<AdminResult> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
@@ -90,6 +94,11 @@ async function readResponse(response: Response, base: string): Promise<AdminResu
     body = undefined;
   }
   if (response.ok && isObject(body)) return { ok: true, body };
+  return { ok: false, error: errorFromResponse(response, body, base) };
+}
+
+/** The API's error as the CLI reports it: its code, message, request id and `details`, all kept. */
+export function errorFromResponse(response: Response, body: unknown, base: string): CliError {
   if (!response.ok && isObject(body) && typeof body.code === 'string' && typeof body.message === 'string') {
     const error: CliError = {
       code: body.code,
@@ -98,15 +107,12 @@ async function readResponse(response: Response, base: string): Promise<AdminResu
         typeof body.request_id === 'string' ? body.request_id : response.headers.get('x-request-id'),
     };
     if (Array.isArray(body.details)) error.details = body.details.filter(isDetail);
-    return { ok: false, error };
+    return error;
   }
   return {
-    ok: false,
-    error: {
-      code: 'cli.unexpected_response',
-      message: `HTTP ${response.status} from ${base} is not a Tessera admin API answer`,
-      request_id: response.headers.get('x-request-id'),
-    },
+    code: 'cli.unexpected_response',
+    message: `HTTP ${response.status} from ${base} is not a Tessera admin API answer`,
+    request_id: response.headers.get('x-request-id'),
   };
 }
 

@@ -14,14 +14,23 @@ export interface ParsedArgs {
   url: string | undefined;
   token: string | undefined;
   string(name: string): string | undefined;
+  /** Whether a switch (a flag without a value, such as --force) was given. */
+  flag(name: string): boolean;
   /** The flag's value, or a UsageError naming it. */
   required(name: string): string;
   /** The flag's value, which must be one of `allowed` when given. */
   oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined;
 }
 
-/** Parses the arguments after the command words; `stringFlags` are the command's own `--name value` flags. */
-export function parseCommandArgs(args: readonly string[], stringFlags: readonly string[] = []): ParsedArgs {
+/**
+ * Parses the arguments after the command words; `stringFlags` are the command's own `--name value` flags,
+ * `switches` its own flags without a value.
+ */
+export function parseCommandArgs(
+  args: readonly string[],
+  stringFlags: readonly string[] = [],
+  switches: readonly string[] = [],
+): ParsedArgs {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     url: { type: 'string' },
     token: { type: 'string' },
@@ -29,6 +38,7 @@ export function parseCommandArgs(args: readonly string[], stringFlags: readonly 
     help: { type: 'boolean', short: 'h' },
   };
   for (const name of stringFlags) options[name] = { type: 'string' };
+  for (const name of switches) options[name] = { type: 'boolean' };
 
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -49,6 +59,7 @@ export function parseCommandArgs(args: readonly string[], stringFlags: readonly 
     url: string('url'),
     token: string('token'),
     string,
+    flag: (name) => values[name] === true,
     required(name) {
       const value = string(name)?.trim();
       if (!value) throw new UsageError(`--${name} is required`);

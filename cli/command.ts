@@ -1,7 +1,10 @@
 // How a command group runs: pick the subcommand, parse its flags, run it, and turn the outcome into an exit
 // code — 0 done, 1 the API or the operation failed, 2 the command line was wrong (with that group's usage).
+
+import type { IdKind } from '../src/ids.ts';
 import { AdminClient, type AdminResult, isObject, type JsonObject } from './admin-client.ts';
 import { type ParsedArgs, parseCommandArgs, UsageError, wantsJson } from './args.ts';
+import { checkId, checkIdFlags } from './ids.ts';
 import { type CliIo, writeError, writeJson, writeLines } from './output.ts';
 
 export interface CommandContext {
@@ -14,6 +17,8 @@ export interface CommandContext {
 export interface Subcommand {
   /** The subcommand's own `--name value` flags, besides --url, --token, --json and --help. */
   flags: readonly string[];
+  /** Its flags without a value, such as `--force`. */
+  switches?: readonly string[];
   run(context: CommandContext): Promise<number>;
 }
 
@@ -35,11 +40,12 @@ export async function runGroup(
   if (subcommand === undefined)
     return usageError(io, usage, `unknown command "tessera ${group} ${name}"`, json);
   try {
-    const args = parseCommandArgs(rest, subcommand.flags);
+    const args = parseCommandArgs(rest, subcommand.flags, subcommand.switches);
     if (args.help) {
       io.stdout.write(usage);
       return 0;
     }
+    checkIdFlags(args.string);
     return await subcommand.run({ args, io, client: () => AdminClient.from(args, io.env) });
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, usage, error.message, json);
@@ -79,6 +85,11 @@ export function expectOnePositional(args: ParsedArgs, name: string): string {
   if (value === undefined || value.trim() === '') throw new UsageError(`${name} is required`);
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
   return value.trim();
+}
+
+/** The single positional argument, which must be an id of `kind` (e.g. KEY_ID of `key revoke`). */
+export function expectOneId(args: ParsedArgs, name: string, kind: IdKind): string {
+  return checkId(kind, name, expectOnePositional(args, name));
 }
 
 /** The `data` list of a list answer, keeping only objects. */

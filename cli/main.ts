@@ -1,12 +1,16 @@
 // The tessera command: `serve` runs the server; every other command is a thin client of the admin API.
+import { DatabaseUnavailableError } from '../src/db/database.ts';
 import { wantsJson } from './args.ts';
 import { usageError } from './command.ts';
+import { runAdminToken } from './commands/admin-token.ts';
 import { runAllowlist } from './commands/allowlist.ts';
 import { runAudit } from './commands/audit.ts';
 import { runKey } from './commands/key.ts';
 import { runPartner } from './commands/partner.ts';
 import { runUser } from './commands/user.ts';
+import { databaseUnreachable } from './database-failure.ts';
 import type { CliIo } from './output.ts';
+import { cliVersion } from './version.ts';
 
 export type { CliIo } from './output.ts';
 
@@ -20,6 +24,7 @@ const GROUPS: Record<string, CommandGroup> = {
   allowlist: runAllowlist,
   user: runUser,
   audit: runAudit,
+  'admin-token': runAdminToken,
 };
 
 export const USAGE = `Usage: tessera <command> [options]
@@ -31,10 +36,14 @@ Commands:
   allowlist set | show                    manage a partner's IP allowlist
   user invite                             invite a partner's console user
   audit …                                 export and verify the audit log
+  partner update                          change a partner's rate limit
+  admin-token reset                       replace the admin token (on the server machine)
   help [command]                          show this, or a command's usage
+  --version                               print the version
 
 Every client command talks to the admin API at TESSERA_URL (default http://127.0.0.1:8080) with
 TESSERA_ADMIN_TOKEN (--url and --token override them), and prints one JSON object with --json.
+When the server runs on another PORT or host, set TESSERA_URL to match (e.g. http://127.0.0.1:9090).
 Exit codes: 0 ok, 1 the API or the operation failed, 2 usage error.
 `;
 
@@ -47,10 +56,19 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.stdout.write(USAGE);
     return 0;
   }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    io.stdout.write(`${cliVersion()}\n`);
+    return 0;
+  }
   if (command === undefined) return usageError(io, USAGE, 'a command is required', false);
   const group = groupNamed(command);
   if (group === undefined) return usageError(io, USAGE, `unknown command "${command}"`, wantsJson(argv));
-  return group(rest, io);
+  try {
+    return await group(rest, io);
+  } catch (error) {
+    if (error instanceof DatabaseUnavailableError) return databaseUnreachable(io, wantsJson(argv));
+    throw error;
+  }
 }
 
 function groupNamed(name: string): CommandGroup | undefined {

@@ -11,7 +11,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { PublicSigningKey } from '../../src/audit/signing-keys.ts';
 import type { VerifyReport } from '../../src/audit/verify.ts';
 import { isPublicKey, verifyExport } from '../../src/audit/verify-export.ts';
-import { DEFAULT_URL, isObject, type JsonObject, segment } from '../admin-client.ts';
+import { DEFAULT_URL, errorFromResponse, isObject, segment } from '../admin-client.ts';
 import { UsageError } from '../args.ts';
 import {
   type CommandContext,
@@ -20,15 +20,17 @@ import {
   respond,
   runGroup,
 } from '../command.ts';
-import { type CliIo, writeError, writeJson, writeLines } from '../output.ts';
+import { refuseOverwrite } from '../files.ts';
+import { type CliError, type CliIo, writeError, writeJson, writeLines } from '../output.ts';
 
 export const AUDIT_USAGE = `Usage:
-  tessera audit export --partner ID --from ISO --to ISO [--format jsonl|csv] --out FILE [--json]
+  tessera audit export --partner ID --from ISO --to ISO [--format jsonl|csv] --out FILE [--force] [--json]
   tessera audit verify FILE [--manifest FILE] [--keys FILE | --url URL] [--json]
   tessera audit verify --database [--json]
   tessera audit purge [--before ISO] [--json]
 
   export      writes FILE and FILE.manifest.json; fails if the file's SHA-256 differs from the manifest's
+  --force     replace FILE and FILE.manifest.json if they exist (without it, export refuses)
   verify      offline: checks FILE against its manifest (default FILE.manifest.json) and the seals' signatures;
               public keys come from --keys (a saved /.well-known/tessera-audit-keys.json), from the server at
               --url, or else from the copy embedded in the manifest. Exit 0 when intact, 1 when tampered.
@@ -44,7 +46,7 @@ export function runAudit(args: string[], io: CliIo): Promise<number> {
   const database = args[0] === 'verify' && args.includes('--database');
   const rest = database ? args.filter((arg) => arg !== '--database') : args;
   return runGroup('audit', rest, io, AUDIT_USAGE, {
-    export: { flags: ['partner', 'from', 'to', 'format', 'out'], run: exportEvents },
+    export: { flags: ['partner', 'from', 'to', 'format', 'out'], switches: ['force'], run: exportEvents },
     verify: {
       flags: ['manifest', 'keys'],
       run: (context) => (database ? verifyDatabase(context) : verifyFile(context)),
@@ -63,6 +65,11 @@ async function exportEvents(context: CommandContext): Promise<number> {
     format: args.oneOf('format', ['jsonl', 'csv'] as const) ?? 'jsonl',
   });
   const out = args.required('out');
+  const existing = await refuseOverwrite([out, `${out}.manifest.json`], args.flag('force'));
+  if (existing) {
+    writeError(io, existing, args.json);
+    return 1;
+  }
   const client = context.client();
   const path = `/admin/v1/partners/${segment(partner)}/audit-events`;
 
@@ -113,10 +120,7 @@ async function exportEvents(context: CommandContext): Promise<number> {
 async function fetchExport(
   context: CommandContext,
   path: string,
-): Promise<
-  | { ok: true; body: Readable }
-  | { ok: false; error: { code: string; message: string; request_id: string | null } }
-> {
+): Promise<{ ok: true; body: Readable } | { ok: false; error: CliError }> {
   context.client(); // validates --url/--token exactly as every other command does
   const base = (context.args.url ?? context.io.env.TESSERA_URL?.trim() ?? DEFAULT_URL).replace(/\/+$/, '');
   const token = context.args.token ?? (context.io.env.TESSERA_ADMIN_TOKEN?.trim() || undefined);
@@ -138,15 +142,7 @@ async function fetchExport(
     };
   }
   if (!response.ok || response.body === null) {
-    const body = (await response.json().catch(() => ({}))) as JsonObject;
-    return {
-      ok: false,
-      error: {
-        code: typeof body.code === 'string' ? body.code : 'cli.unexpected_response',
-        message: typeof body.message === 'string' ? body.message : `HTTP ${response.status} from ${base}`,
-        request_id: response.headers.get('x-request-id'),
-      },
-    };
+    return { ok: false, error: errorFromResponse(response, await response.json().catch(() => ({})), base) };
   }
   return { ok: true, body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) };
 }

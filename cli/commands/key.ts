@@ -1,11 +1,12 @@
 // tessera key create | list | revoke | regenerate
+import { ALL_SCOPES, isScope } from '../../src/keys/scopes.ts';
 import { type JsonObject, segment } from '../admin-client.ts';
 import { UsageError } from '../args.ts';
 import {
   type CommandContext,
   dataOf,
   expectNoPositionals,
-  expectOnePositional,
+  expectOneId,
   respond,
   runGroup,
 } from '../command.ts';
@@ -20,6 +21,8 @@ export const KEY_USAGE = `Usage:
   tessera key regenerate KEY_ID [--json]
 
   The full key is printed once, by create and regenerate; the server keeps only its hash.
+  --scopes a,b     what the key may do; without it, all of them. Valid scopes:
+                   ${ALL_SCOPES.join(', ')}
   --url URL        admin API base URL (default: TESSERA_URL, then http://127.0.0.1:8080)
   --token TOKEN    admin token (default: TESSERA_ADMIN_TOKEN; prefer the variable)
   --json           print the API's answer as one JSON object
@@ -79,7 +82,7 @@ async function listKeys(context: CommandContext): Promise<number> {
 }
 
 async function revokeKey(context: CommandContext): Promise<number> {
-  const id = expectOnePositional(context.args, 'KEY_ID');
+  const id = expectOneId(context.args, 'KEY_ID', 'key');
   const result = await context.client().post(`/admin/v1/keys/${segment(id)}/revoke`);
   return respond(context, result, (key) => [
     `Revoked ${key.id} (${key.environment}, prefix ${key.prefix}) at ${key.revoked_at}.`,
@@ -88,7 +91,7 @@ async function revokeKey(context: CommandContext): Promise<number> {
 }
 
 async function regenerateKey(context: CommandContext): Promise<number> {
-  const id = expectOnePositional(context.args, 'KEY_ID');
+  const id = expectOneId(context.args, 'KEY_ID', 'key');
   const result = await context.client().post(`/admin/v1/keys/${segment(id)}/regenerate`);
   return respond(context, result, (key) => [
     'The previous secret stopped working.',
@@ -128,7 +131,11 @@ function scopeList(raw: string): string[] {
     .split(',')
     .map((scope) => scope.trim())
     .filter(Boolean);
-  if (scopes.length === 0)
-    throw new UsageError('--scopes needs at least one scope, e.g. quotes:read,bookings:read');
+  if (scopes.length === 0) throw new UsageError(`--scopes needs at least one of ${ALL_SCOPES.join(', ')}`);
+  const unknown = scopes.filter((scope) => !isScope(scope));
+  if (unknown.length > 0) {
+    const named = unknown.map((scope) => `"${scope}"`).join(', ');
+    throw new UsageError(`unknown scope ${named}; valid scopes are ${ALL_SCOPES.join(', ')}`);
+  }
   return scopes;
 }

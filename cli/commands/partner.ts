@@ -1,14 +1,23 @@
-// tessera partner create | list
-import type { JsonObject } from '../admin-client.ts';
+// tessera partner create | list | update
+import { type JsonObject, segment } from '../admin-client.ts';
 import { UsageError } from '../args.ts';
-import { type CommandContext, dataOf, expectNoPositionals, respond, runGroup } from '../command.ts';
+import {
+  type CommandContext,
+  dataOf,
+  expectNoPositionals,
+  expectOneId,
+  respond,
+  runGroup,
+} from '../command.ts';
 import { type CliIo, formatRecord, formatTable } from '../output.ts';
 
 export const PARTNER_USAGE = `Usage:
   tessera partner create --name NAME [--rate-limit N] [--json]
   tessera partner list [--json]
+  tessera partner update PARTNER_ID --rate-limit N|default [--json]
 
-  --rate-limit N   requests per minute per key for this partner (default: the server's)
+  --rate-limit N   requests per minute per key for this partner (default: the server's);
+                   on update, "default" removes the partner's override
   --url URL        admin API base URL (default: TESSERA_URL, then http://127.0.0.1:8080)
   --token TOKEN    admin token (default: TESSERA_ADMIN_TOKEN; prefer the variable)
   --json           print the API's answer as one JSON object
@@ -18,6 +27,7 @@ export function runPartner(args: string[], io: CliIo): Promise<number> {
   return runGroup('partner', args, io, PARTNER_USAGE, {
     create: { flags: ['name', 'rate-limit'], run: createPartner },
     list: { flags: [], run: listPartners },
+    update: { flags: ['rate-limit'], run: updatePartner },
   });
 }
 
@@ -44,6 +54,17 @@ async function listPartners(context: CommandContext): Promise<number> {
   });
 }
 
+async function updatePartner(context: CommandContext): Promise<number> {
+  const { args } = context;
+  const id = expectOneId(args, 'PARTNER_ID', 'partner');
+  const raw = args.required('rate-limit');
+  const rateLimit = raw === 'default' ? null : positiveInteger('rate-limit', raw);
+  const result = await context.client().patch(`/admin/v1/partners/${segment(id)}`, {
+    rate_limit_per_minute: rateLimit,
+  });
+  return respond(context, result, (partner) => formatRecord(partnerFields(partner)));
+}
+
 function partnerFields(partner: JsonObject): Array<[string, unknown]> {
   return [
     ['id', partner.id],
@@ -56,7 +77,7 @@ function partnerFields(partner: JsonObject): Array<[string, unknown]> {
 function positiveInteger(flag: string, raw: string): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
-    throw new UsageError(`--${flag} must be a positive integer`);
+    throw new UsageError(`--${flag} must be a positive whole number of requests per minute`);
   }
   return value;
 }

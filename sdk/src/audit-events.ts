@@ -1,4 +1,5 @@
-import { requestJson } from './json.ts';
+import { requestJson, type WithResponse } from './json.ts';
+import { pickOptions, type RequestOptions } from './options.ts';
 import type { Transport } from './transport.ts';
 
 export type AuditExportFormat = 'jsonl' | 'csv';
@@ -30,8 +31,9 @@ export class AuditEvents {
   }
 
   /** The export body as text: one JSON object per line (jsonl) or CSV. */
-  async export(params: AuditExportParams): Promise<string> {
+  async export(params: AuditExportParams, options: RequestOptions = {}): Promise<string> {
     const response = await this.#transport.request({
+      ...pickOptions(options),
       method: 'GET',
       path: '/v1/audit-events',
       query: exportQuery(params),
@@ -39,8 +41,9 @@ export class AuditEvents {
     return response.text;
   }
 
-  manifest(params: AuditExportParams): Promise<AuditManifest> {
+  manifest(params: AuditExportParams, options: RequestOptions = {}): Promise<WithResponse<AuditManifest>> {
     return requestJson<AuditManifest>(this.#transport, {
+      ...pickOptions(options),
       method: 'GET',
       path: '/v1/audit-events/manifest',
       query: exportQuery(params),

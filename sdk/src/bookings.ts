@@ -1,4 +1,5 @@
-import { pathSegment, requestJson, type WriteOptions } from './json.ts';
+import { pathSegment, requestJson, type WithResponse } from './json.ts';
+import { pickOptions, type RequestOptions, type WriteOptions } from './options.ts';
 import type { Money } from './quotes.ts';
 import type { Transport } from './transport.ts';
 
@@ -45,6 +46,9 @@ export interface BookingList {
   readonly has_more: boolean;
 }
 
+/** A page of bookings that is also every booking: `await` it for one page, `for await` it for all. */
+export type BookingListing = Promise<WithResponse<BookingList>> & AsyncIterable<Booking>;
+
 export class Bookings {
   readonly #transport: Transport;
 
@@ -52,54 +56,75 @@ export class Bookings {
     this.#transport = transport;
   }
 
-  create(params: BookingCreateParams, options: WriteOptions = {}): Promise<Booking> {
+  create(params: BookingCreateParams, options: WriteOptions = {}): Promise<WithResponse<Booking>> {
     return requestJson<Booking>(this.#transport, {
+      ...pickOptions(options),
       method: 'POST',
       path: '/v1/bookings',
       body: params,
-      idempotencyKey: options.idempotencyKey,
     });
   }
 
-  retrieve(id: string): Promise<Booking> {
-    return requestJson<Booking>(this.#transport, { method: 'GET', path: `/v1/bookings/${pathSegment(id)}` });
+  retrieve(id: string, options: RequestOptions = {}): Promise<WithResponse<Booking>> {
+    const path = `/v1/bookings/${pathSegment(id)}`;
+    return requestJson<Booking>(this.#transport, { ...pickOptions(options), method: 'GET', path });
   }
 
-  /** One page of bookings, newest first. */
-  list(params: BookingListParams = {}): Promise<BookingList> {
+  /**
+   * Bookings, newest first. `await list()` gives one page (`{ data, has_more }`); `for await (const b of
+   * list())` walks every page from there, fetching each only when the previous one is used up.
+   */
+  list(params: BookingListParams = {}, options: RequestOptions = {}): BookingListing {
+    const firstPage = this.#page(params, options);
+    const pages = () => this.#every(firstPage, params, options);
+    return Object.assign(firstPage, { [Symbol.asyncIterator]: pages });
+  }
+
+  /** Every booking, fetching pages lazily; the same as `for await (const b of list())`. */
+  iterate(
+    params: BookingListParams = {},
+    options: RequestOptions = {},
+  ): AsyncGenerator<Booking, void, undefined> {
+    return this.#every(this.#page(params, options), params, options);
+  }
+
+  /** Every booking in one array; prefer `for await` over `list()` when there may be many. */
+  async listAll(params: BookingListParams = {}, options: RequestOptions = {}): Promise<Booking[]> {
+    const bookings: Booking[] = [];
+    for await (const booking of this.list(params, options)) bookings.push(booking);
+    return bookings;
+  }
+
+  /** Cancels a booking. The POST has no payload, so `{}` is sent and signed. */
+  cancel(id: string, options: WriteOptions = {}): Promise<WithResponse<Booking>> {
+    return requestJson<Booking>(this.#transport, {
+      ...pickOptions(options),
+      method: 'POST',
+      path: `/v1/bookings/${pathSegment(id)}/cancel`,
+      body: {},
+    });
+  }
+
+  #page(params: BookingListParams, options: RequestOptions): Promise<WithResponse<BookingList>> {
     return requestJson<BookingList>(this.#transport, {
+      ...pickOptions(options),
       method: 'GET',
       path: '/v1/bookings',
       query: { limit: params.limit, starting_after: params.starting_after },
     });
   }
 
-  /** Every booking, fetching pages lazily: `for await (const booking of client.bookings.iterate())`. */
-  async *iterate(params: BookingListParams = {}): AsyncGenerator<Booking, void, undefined> {
-    let startingAfter = params.starting_after;
+  async *#every(
+    firstPage: Promise<BookingList>,
+    params: BookingListParams,
+    options: RequestOptions,
+  ): AsyncGenerator<Booking, void, undefined> {
+    let page = await firstPage;
     for (;;) {
-      const page = await this.list({ limit: params.limit, starting_after: startingAfter });
       yield* page.data;
       const last = page.data.at(-1);
       if (!page.has_more || last === undefined) return;
-      startingAfter = last.id;
+      page = await this.#page({ limit: params.limit, starting_after: last.id }, options);
     }
-  }
-
-  /** Every booking in one array; prefer `iterate` when there may be many. */
-  async listAll(params: BookingListParams = {}): Promise<Booking[]> {
-    const bookings: Booking[] = [];
-    for await (const booking of this.iterate(params)) bookings.push(booking);
-    return bookings;
-  }
-
-  /** Cancels a booking. The POST has no payload, so `{}` is sent and signed. */
-  cancel(id: string, options: WriteOptions = {}): Promise<Booking> {
-    return requestJson<Booking>(this.#transport, {
-      method: 'POST',
-      path: `/v1/bookings/${pathSegment(id)}/cancel`,
-      body: {},
-      idempotencyKey: options.idempotencyKey,
-    });
   }
 }

@@ -3,7 +3,8 @@
 // (JSON.stringify, String(), util.inspect) shows the key's public prefix and nothing more.
 import { AuditEvents } from './audit-events.ts';
 import { Bookings } from './bookings.ts';
-import { requestJson } from './json.ts';
+import { requestJson, type WithResponse } from './json.ts';
+import { checkMaxAttempts, checkTimeout, pickOptions, type RequestOptions } from './options.ts';
 import { Quotes } from './quotes.ts';
 import { type Environment, parseApiKey } from './signing.ts';
 import { type ApiRequest, type ApiResponse, Transport } from './transport.ts';
@@ -70,14 +71,8 @@ export class Tessera {
     if (key === undefined) {
       throw new TypeError('apiKey must have the form sk_(live|test)_<8-char prefix>_<48-char secret>');
     }
-    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-      throw new RangeError('maxAttempts must be an integer of at least 1');
-    }
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new RangeError('timeoutMs must be a positive number');
-    }
+    const maxAttempts = checkMaxAttempts(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    const timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const baseUrl = parseBaseUrl(options.baseUrl);
     this.#transport = new Transport({
       key,
@@ -100,8 +95,8 @@ export class Tessera {
   }
 
   /** The partner and key this client authenticates as. */
-  me(): Promise<Me> {
-    return requestJson<Me>(this.#transport, { method: 'GET', path: '/v1/me' });
+  me(options: RequestOptions = {}): Promise<WithResponse<Me>> {
+    return requestJson<Me>(this.#transport, { ...pickOptions(options), method: 'GET', path: '/v1/me' });
   }
 
   /**

@@ -1,4 +1,5 @@
-import { pathSegment, requestJson, type WriteOptions } from './json.ts';
+import { pathSegment, requestJson, type WithResponse } from './json.ts';
+import { pickOptions, type RequestOptions, type WriteOptions } from './options.ts';
 import type { Transport } from './transport.ts';
 
 export type Cabin = 'economy' | 'premium_economy' | 'business' | 'first' | (string & {});
@@ -44,16 +45,17 @@ export class Quotes {
     this.#transport = transport;
   }
 
-  create(params: QuoteCreateParams, options: WriteOptions = {}): Promise<Quote> {
+  create(params: QuoteCreateParams, options: WriteOptions = {}): Promise<WithResponse<Quote>> {
     return requestJson<Quote>(this.#transport, {
+      ...pickOptions(options),
       method: 'POST',
       path: '/v1/quotes',
       body: params,
-      idempotencyKey: options.idempotencyKey,
     });
   }
 
-  retrieve(id: string): Promise<Quote> {
-    return requestJson<Quote>(this.#transport, { method: 'GET', path: `/v1/quotes/${pathSegment(id)}` });
+  retrieve(id: string, options: RequestOptions = {}): Promise<WithResponse<Quote>> {
+    const path = `/v1/quotes/${pathSegment(id)}`;
+    return requestJson<Quote>(this.#transport, { ...pickOptions(options), method: 'GET', path });
   }
 }

@@ -12,7 +12,7 @@ export function domainRoutes(deps: AppDeps): RouteRegistrar {
   return (app) => {
     const catalogue = new RouteCatalogue();
     app.addHook('onRoute', catalogue.record);
-    openApiRoutes(catalogue)(app);
+    openApiRoutes(catalogue, deps.now)(app);
     quoteRoutes(deps)(app);
     bookingRoutes(deps)(app);
   };

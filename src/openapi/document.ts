@@ -1,12 +1,18 @@
 // Generates the OpenAPI 3.1 document from the catalogued /v1 routes: their TypeBox schemas (JSON Schema,
 // which OpenAPI 3.1 embeds as is), their security kind and scope, and the catalogued errors they can answer.
+// Bodies become named schemas under components; request examples are whole, valid requests for `today`.
+import { isDeepStrictEqual } from 'node:util';
 import { type ErrorCode, errorCatalogue } from '../errors.ts';
 import type { RouteKind } from '../pipeline/context.ts';
 import type { CataloguedRoute } from './catalogue.ts';
 import { API_DESCRIPTION, components, SIGNED_WRITE_HEADERS } from './components.ts';
+import { type OperationInfo, operationInfo } from './operations.ts';
+import { parametersOf, plain, withoutExamples } from './schema-json.ts';
 
 type Json = Record<string, unknown>;
 
+// Any route answers this when Tessera sits behind trusted proxies and the request did not arrive over HTTPS.
+const EVERY_ROUTE: readonly ErrorCode[] = ['transport.https_required'];
 const AUTHENTICATED: readonly ErrorCode[] = [
   'auth.api_key.missing',
   'auth.api_key.malformed',
@@ -34,35 +40,71 @@ const SIGNED: readonly ErrorCode[] = [
   'request.invalid',
 ];
 
-export function buildOpenApiDocument(routes: readonly CataloguedRoute[]): Json {
+/** Named schemas for components; a name already taken by a different schema gets a number. */
+class SchemaRegistry {
+  readonly schemas: Record<string, Json> = {};
+
+  ref(name: string, schema: Json): Json {
+    let candidate = name;
+    for (let n = 2; this.schemas[candidate] && !isDeepStrictEqual(this.schemas[candidate], schema); n += 1) {
+      candidate = `${name}${n}`;
+    }
+    this.schemas[candidate] = schema;
+    return { $ref: `#/components/schemas/${candidate}` };
+  }
+}
+
+interface Operation {
+  readonly route: CataloguedRoute;
+  readonly path: string;
+  readonly info: OperationInfo;
+  readonly today: Date;
+  readonly registry: SchemaRegistry;
+}
+
+export function buildOpenApiDocument(routes: readonly CataloguedRoute[], now: number = Date.now()): Json {
+  const registry = new SchemaRegistry();
+  const today = new Date(now);
   const paths: Record<string, Json> = {};
   for (const route of routes) {
     if (!route.url.startsWith('/v1/')) continue;
     const path = route.url.replace(/:([A-Za-z_]+)/g, '{$1}');
-    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
+    const info = operationInfo(route.method, path);
+    const op = operation({ route, path, info, today, registry });
+    paths[path] = { ...paths[path], [route.method.toLowerCase()]: op };
   }
+  const shared = components();
   return {
     openapi: '3.1.0',
-    info: { title: 'Tessera partner API', version: '1', description: API_DESCRIPTION },
+    info: {
+      title: 'Tessera partner API',
+      version: '1',
+      description: API_DESCRIPTION,
+      license: { name: 'Apache 2.0', identifier: 'Apache-2.0' },
+    },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
     tags: [
       { name: 'identity', description: 'Who is calling.' },
       { name: 'quotes', description: 'Price a trip; quotes are valid for 15 minutes.' },
       { name: 'bookings', description: 'Book a quote exactly once; list and cancel bookings.' },
+      {
+        name: 'audit',
+        description: "Export the partner's own audit log, with the manifest that verifies it.",
+      },
     ],
     paths,
-    components: components(),
+    components: { ...shared, schemas: { ...shared.schemas, ...registry.schemas } },
   };
 }
 
-function operation(route: CataloguedRoute): Json {
-  const schema = route.schema ?? {};
-  const kind: RouteKind = route.security?.kind ?? 'public';
-  const scope = route.security?.scope;
+function operation(o: Operation): Json {
+  const schema = o.route.schema ?? {};
+  const kind: RouteKind = o.route.security?.kind ?? 'public';
+  const scope = o.route.security?.scope;
   const parameters = [
     ...parametersOf(schema.params, 'path'),
-    ...parametersOf(schema.querystring, 'query'),
+    ...parametersOf(schema.querystring, 'query', o.info.formats),
     ...(kind === 'signedWrite'
       ? SIGNED_WRITE_HEADERS.map((name) => ({ $ref: `#/components/parameters/${name}` }))
       : []),
@@ -71,29 +113,39 @@ function operation(route: CataloguedRoute): Json {
     .filter(Boolean)
     .join('\n\n');
   const op: Json = {
-    operationId: schema.operationId ?? operationIdOf(route),
-    summary: schema.summary,
+    operationId: schema.operationId ?? o.info.operationId,
+    summary: schema.summary ?? o.info.summary,
     description: description || undefined,
-    tags: schema.tags,
+    tags: schema.tags ?? (o.path.startsWith('/v1/audit-events') ? ['audit'] : undefined),
     security: kind === 'public' ? [] : [{ bearerAuth: [] }],
     parameters: parameters.length > 0 ? parameters : undefined,
-    responses: responses(schema, kind),
+    requestBody: requestBody(o),
+    responses: { ...successes(o, kind), ...failures(o, kind) },
     'x-tessera-security': { kind, ...(scope ? { scope } : {}) },
   };
-  if (schema.body !== undefined) {
-    op.requestBody = {
-      required: true,
-      content: { 'application/json': { schema: plain(schema.body) } },
-    };
-  }
   return dropUndefined(op);
 }
 
-function responses(schema: NonNullable<CataloguedRoute['schema']>, kind: RouteKind): Json {
+function requestBody(o: Operation): Json | undefined {
+  const body = plain(o.route.schema?.body);
+  if (body === undefined) return undefined;
+  // Property examples are fragments (a date alone cannot be valid for every field); one whole request is.
+  const media: Json = { schema: o.registry.ref(o.info.request ?? 'Request', withoutExamples(body)) };
+  if (o.info.example)
+    media.examples = { request: { summary: 'A valid request', value: o.info.example(o.today) } };
+  return { required: true, content: { 'application/json': media } };
+}
+
+function successes(o: Operation, kind: RouteKind): Json {
+  const declared = (o.route.schema?.response ?? {}) as Record<string, unknown>;
+  const bodies = Object.keys(declared).length > 0 ? declared : { '200': o.info.responseSchema };
   const out: Json = {};
-  const declared = (schema.response ?? {}) as Record<string, unknown>;
-  for (const [status, body] of Object.entries(declared)) {
-    out[status] = {
+  for (const [status, body] of Object.entries(bodies)) {
+    const schema = plain(body);
+    const json =
+      schema === undefined ? undefined : { schema: o.registry.ref(o.info.response ?? 'Response', schema) };
+    const content = o.info.media ?? (json ? { 'application/json': json } : undefined);
+    out[status] = dropUndefined({
       description: Number(status) === 201 ? 'Created.' : 'OK.',
       headers: {
         'X-Request-Id': { $ref: '#/components/headers/RequestId' },
@@ -101,11 +153,16 @@ function responses(schema: NonNullable<CataloguedRoute['schema']>, kind: RouteKi
           ? { 'Idempotent-Replayed': { $ref: '#/components/headers/IdempotentReplayed' } }
           : {}),
       },
-      content: { 'application/json': { schema: plain(body) } },
-    };
+      content,
+    });
   }
-  if (Object.keys(out).length === 0) out['200'] = { description: 'OK.' };
+  return out;
+}
+
+function failures(o: Operation, kind: RouteKind): Json {
+  const schema = o.route.schema ?? {};
   const codes = new Set<ErrorCode>([
+    ...EVERY_ROUTE,
     ...(kind === 'public' ? [] : AUTHENTICATED),
     ...(kind === 'signedWrite' ? SIGNED : []),
     ...(schema.params || schema.querystring ? (['request.invalid'] as const) : []),
@@ -116,6 +173,7 @@ function responses(schema: NonNullable<CataloguedRoute['schema']>, kind: RouteKi
     const status = errorCatalogue[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
+  const out: Json = {};
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
     out[String(status)] = {
       description: `One of: ${list.map((code) => `\`${code}\``).join(', ')}.`,
@@ -123,31 +181,6 @@ function responses(schema: NonNullable<CataloguedRoute['schema']>, kind: RouteKi
     };
   }
   return out;
-}
-
-function parametersOf(schema: unknown, location: 'path' | 'query'): Json[] {
-  const object = plain(schema) as { properties?: Record<string, Json>; required?: string[] } | undefined;
-  if (!object?.properties) return [];
-  return Object.entries(object.properties).map(([name, property]) => {
-    const { description, ...rest } = property;
-    return dropUndefined({
-      name,
-      in: location,
-      required: location === 'path' || (object.required ?? []).includes(name),
-      description,
-      schema: rest,
-    });
-  });
-}
-
-function operationIdOf(route: CataloguedRoute): string {
-  const words = route.url.split(/[/:_.-]+/).filter(Boolean);
-  return [route.method.toLowerCase(), ...words.map((w) => w.charAt(0).toUpperCase() + w.slice(1))].join('');
-}
-
-/** A deep copy without TypeBox's symbol-keyed metadata: what JSON serialisation would show. */
-function plain(schema: unknown): Json | undefined {
-  return schema === undefined ? undefined : (JSON.parse(JSON.stringify(schema)) as Json);
 }
 
 function dropUndefined(object: Json): Json {

@@ -1,34 +1,44 @@
-// GET /v1/openapi.json and GET /docs: public, generated once from the catalogued routes on first request
-// (by then every route is registered).
+// GET /v1/openapi.json and GET /docs: public, generated from the catalogued routes on first request (by then
+// every route is registered), and again each UTC day so the request examples' dates stay valid.
 import type { FastifyInstance } from 'fastify';
 import type { RouteCatalogue } from './catalogue.ts';
 import { buildOpenApiDocument } from './document.ts';
 import { REFERENCE_PAGE_CSP, renderReferencePage } from './reference-page.ts';
 
 const publicRoute = { security: { kind: 'public' as const } };
+const DAY_MS = 86_400_000;
 
-export function openApiRoutes(catalogue: RouteCatalogue) {
-  let document: Record<string, unknown> | undefined;
-  let page: string | undefined;
-  const documentOnce = () => {
-    document ??= buildOpenApiDocument(catalogue.routes());
-    return document;
+interface Rendered {
+  readonly day: number;
+  readonly json: string;
+  readonly page: string;
+}
+
+export function openApiRoutes(catalogue: RouteCatalogue, now: () => number = Date.now) {
+  let rendered: Rendered | undefined;
+  const current = (): Rendered => {
+    const at = now();
+    const day = Math.floor(at / DAY_MS);
+    if (rendered?.day !== day) {
+      const document = buildOpenApiDocument(catalogue.routes(), at);
+      rendered = { day, json: JSON.stringify(document), page: renderReferencePage(document) };
+    }
+    return rendered;
   };
 
   return (app: FastifyInstance): void => {
     app.get(
       '/v1/openapi.json',
-      { config: publicRoute, schema: { summary: 'This OpenAPI 3.1 document', tags: ['identity'] } },
+      { config: publicRoute, schema: { tags: ['identity'] } },
       async (_request, reply) => {
         reply.type('application/json; charset=utf-8');
-        return JSON.stringify(documentOnce());
+        return current().json;
       },
     );
 
     app.get('/docs', { config: publicRoute }, async (_request, reply) => {
-      page ??= renderReferencePage(documentOnce());
       reply.header('content-security-policy', REFERENCE_PAGE_CSP).type('text/html; charset=utf-8');
-      return page;
+      return current().page;
     });
   };
 }

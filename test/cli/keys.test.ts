@@ -145,11 +145,11 @@ for (const target of databaseTargets()) {
         h.a.id,
         '--environment',
         'live',
-        '--scopes',
-        'nope',
+        '--expires-at',
+        '2000-01-01T00:00:00Z',
       );
       assert.equal(human.code, 1);
-      assert.match(human.stderr, /^error: request\.invalid: .+ \(request req_\w+\)\n/);
+      assert.match(human.stderr, /^error: request\.invalid: .+ \(request req_\w+\)\n {2}expires_at: /);
       assert.equal(human.stdout, '');
     });
   });
