@@ -19,7 +19,7 @@ import { domainRoutes } from './domain/index.ts';
 import { purgeExpiredWriteRecords, startJobs } from './jobs.ts';
 import { Argon2Verifier } from './keys/argon2.ts';
 import { FailureThrottle } from './keys/failure-throttle.ts';
-import { KeyCache, keyCacheSubscriber } from './keys/key-cache.ts';
+import { KeyCache, keyCacheSubscriber, partnerKeyCacheSubscriber } from './keys/key-cache.ts';
 import { KeyVerifier } from './keys/verifier.ts';
 import { createLogger } from './log.ts';
 import { metricsRoutes } from './metrics.ts';
@@ -82,12 +82,20 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   const keyCache = new KeyCache();
   const argon2 = new Argon2Verifier(config.argon2Concurrency);
   const throttle = new FailureThrottle(config.authFailureLimit, config.authFailureWindowMs);
-  const verifier = new KeyVerifier(db, keyCache, argon2, throttle, config.keyCacheTtlMs, now);
+  const verifier = new KeyVerifier(
+    db,
+    keyCache,
+    argon2,
+    throttle,
+    config.keyCacheTtlMs,
+    now,
+    config.authFailureWindowMs,
+  );
   const allowlists = new AllowlistCache(db, now);
 
   const feed = new ChangeFeed();
   feed.subscribe('key', keyCacheSubscriber(keyCache));
-  feed.subscribe('partner', { ...keyCacheSubscriber(keyCache), onChange: () => keyCache.clear() });
+  feed.subscribe('partner', partnerKeyCacheSubscriber(keyCache));
   feed.subscribe('allowlist', allowlists.subscriber());
   await feed.start(db);
 
