@@ -61,7 +61,10 @@ for (const target of databaseTargets()) {
       let last = '';
       for (let i = 0; i < 12; i++) {
         const prefix = `ZZ${String(i).padStart(6, '2')}`.replace(/[01]/g, '2');
-        const client = new PartnerClient(fresh.baseUrl, `sk_live_${prefix}_${'a'.repeat(46)}${String(i).padStart(2, '0')}`);
+        const client = new PartnerClient(
+          fresh.baseUrl,
+          `sk_live_${prefix}_${'a'.repeat(46)}${String(i).padStart(2, '0')}`,
+        );
         last = String((await client.get('/v1/me')).body.code);
       }
       assert.equal(last, 'auth.throttled');
