@@ -33,7 +33,9 @@ import type { PipelineStages } from './pipeline/index.ts';
 import { adminIpAllowlist, partnerIpAllowlist } from './pipeline/ip-allowlist.ts';
 import { parseJsonBody } from './pipeline/json-body.ts';
 import { rateLimit } from './pipeline/rate-limit.ts';
+import { RejectionAggregator } from './pipeline/rejection-aggregator.ts';
 import { verifySignature } from './pipeline/signature.ts';
+import { UnauthenticatedLimit } from './pipeline/unauthenticated-limit.ts';
 import { RedisRateLimitStore } from './rate-limit/redis-store.ts';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/store.ts';
 import { buildServer, type RouteRegistrar } from './server.ts';
@@ -103,6 +105,8 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     ? new RedisRateLimitStore(config.redisUrl)
     : new MemoryRateLimitStore(now);
   const auditWriter = new GroupCommitWriter(db);
+  const unauthenticatedLimit = new UnauthenticatedLimit(config.unauthenticatedLimitPerMinute, now);
+  const rejections = new RejectionAggregator(auditWriter, now);
 
   const stages: PipelineStages = {
     authenticate: authenticate(verifier),
@@ -114,6 +118,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     parseJsonBody,
     adminIpAllowlist: adminIpAllowlist(compileCidrs(config.adminAllowlist)),
     authenticateAdmin: authenticateAdmin(adminToken.check),
+    limitUnauthenticated: unauthenticatedLimit.stage,
     ...options.benchmarkOverrides?.stages,
   };
   const deps: AppDeps = { db, config, now, logger, auditWriter };
@@ -135,7 +140,12 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     requireForwardedHttps,
     https,
     now,
+    unauthenticated:
+      options.benchmarkOverrides?.audit === 'off'
+        ? undefined
+        : { limit: unauthenticatedLimit, aggregator: rejections },
   });
+  rejections.start();
   const jobs = [purgeExpiredWriteRecords(db), ...auditJobs(deps), ...consoleJobs(deps)];
   const stopJobs = startJobs(jobs, (job, error) =>
     logger.warn({ job: job.name, err: error }, 'housekeeping job failed'),
@@ -155,6 +165,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     async close() {
       await app.close();
       await stopJobs();
+      await rejections.close();
       await auditWriter.drain();
       await feed.stop();
       await rateStore.close();
