@@ -1,7 +1,7 @@
 // The one fixed-window counter: a count per bucket that starts at the bucket's first hit and resets when its
 // window ends. It serves the per-key rate limit (in memory), the per-address authentication failure throttle
-// and the per-address unauthenticated limit; the console throttle keeps the same arithmetic in its table so
-// that every node shares it (see windowRestarts). Memory is bounded: a full table first drops ended windows,
+// and the per-address unauthenticated limit; database-window-counter.ts keeps the same contract in a table
+// for the console's throttles, which every node must share. Memory is bounded: a full table first drops ended windows,
 // then the oldest one, so a flood of new buckets cannot grow it.
 
 export interface WindowCount {
@@ -14,11 +14,6 @@ export interface WindowCount {
 interface Window {
   count: number;
   endsAt: number;
-}
-
-/** True when a window that started at `startedAt` has ended by `now`: the next hit starts a new one. */
-export function windowRestarts(startedAt: number, windowMs: number, now: number): boolean {
-  return startedAt + windowMs <= now;
 }
 
 export class FixedWindowCounter {
