@@ -105,7 +105,9 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     ? new RedisRateLimitStore(config.redisUrl)
     : new MemoryRateLimitStore(now);
   const auditWriter = new GroupCommitWriter(db);
-  const unauthenticatedLimit = new UnauthenticatedLimit(config.unauthenticatedLimitPerMinute, now);
+  const unauthenticatedLimit = new UnauthenticatedLimit(config.unauthenticatedLimitPerMinute, now, (key) =>
+    verifier.isFreshlyVerified(key),
+  );
   const rejections = new RejectionAggregator(auditWriter, now);
 
   const stages: PipelineStages = {

@@ -41,6 +41,16 @@ export class KeyVerifier {
     private readonly refusalTtlMs = 60_000,
   ) {}
 
+  /** True when this node verified exactly this key recently: a check that costs no Argon2id and no I/O. */
+  isFreshlyVerified(presented: PresentedKey): boolean {
+    const cached = this.cache.get(presented.prefix);
+    return (
+      cached !== undefined &&
+      this.now() - cached.checkedAt < this.cacheTtlMs &&
+      this.cache.secretMatches(cached, presented.secret)
+    );
+  }
+
   async verify(presented: PresentedKey, clientIp: string): Promise<KeyVerification> {
     const now = this.now();
     const cached = this.cache.get(presented.prefix);
