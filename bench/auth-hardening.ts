@@ -1,7 +1,8 @@
 // bench/auth-hardening — black-box figures for issue 10, items 3, 4 and 5, against a node started as a
 // separate process on a fresh PostgreSQL database (DATABASE_URL must name the server; dropped afterwards).
 //
-//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node --import tsx bench/auth-hardening.ts [--seconds=10]
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node --import tsx bench/auth-hardening.ts \
+//     [--seconds=10] [--only=3|4|5]
 //
 // 3. Lock-out: ten wrong secrets for a victim's prefix, one from each of ten addresses, then the correct key
 //    from an eleventh address (on a node that has not cached it); then `key regenerate`, fifteen old-key
@@ -94,10 +95,14 @@ async function timing(node: NodeProcess): Promise<void> {
 async function flood(node: NodeProcess, db: pg.Client): Promise<void> {
   const size = async () =>
     (
-      await db.query<{ rows: string; bytes: string }>(
-        "SELECT count(*)::text AS rows, pg_total_relation_size('audit_events')::text AS bytes FROM audit_events",
+      await db.query<{ rows: string; bytes: string; flood_rows: string; flood_requests: string }>(
+        `SELECT count(*)::text AS rows, pg_total_relation_size('audit_events')::text AS bytes,
+                count(*) FILTER (WHERE client_ip = '203.0.113.9')::text AS flood_rows,
+                coalesce(sum(coalesce((detail->>'count')::int, 1)) FILTER (WHERE client_ip = '203.0.113.9'), 0)::text
+                  AS flood_requests
+           FROM audit_events`,
       )
-    ).rows[0] ?? { rows: '0', bytes: '0' };
+    ).rows[0] ?? { rows: '0', bytes: '0', flood_rows: '0', flood_requests: '0' };
   const before = await size();
   const statuses = new Map<string, number>();
   const deadline = Date.now() + seconds * 1000;
@@ -119,6 +124,7 @@ async function flood(node: NodeProcess, db: pg.Client): Promise<void> {
   console.log(
     `5. ${seconds} s flood from one address: ${sent} requests; audit rows +${Number(after.rows) - Number(before.rows)}, ` +
       `audit_events bytes +${((Number(after.bytes) - Number(before.bytes)) / 1e6).toFixed(2)} MB; ` +
+      `of them from the flooding address ${after.flood_rows}, whose counts add up to ${after.flood_requests} requests; ` +
       `statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
   );
 }
@@ -128,15 +134,19 @@ const db = new pg.Client({ connectionString: url });
 try {
   const env = { DATABASE_URL: url, TESSERA_TRUSTED_PROXIES: '127.0.0.1/32' };
   const node = await startNode(env);
-  await lockOut(node);
+  if (only === undefined || only === '3') await lockOut(node);
   await node.kill();
   if (only !== '3') {
-    const timingNode = await startNode({ ...env, TESSERA_AUTH_FAILURE_LIMIT: '1000000' });
-    await timing(timingNode);
-    await timingNode.kill();
-    const floodNode = await startNode(env);
-    await db.connect();
-    await flood(floodNode, db);
+    if (only === undefined || only === '4') {
+      const timingNode = await startNode({ ...env, TESSERA_AUTH_FAILURE_LIMIT: '1000000' });
+      await timing(timingNode);
+      await timingNode.kill();
+    }
+    if (only === undefined || only === '5') {
+      const floodNode = await startNode(env);
+      await db.connect();
+      await flood(floodNode, db);
+    }
   }
 } finally {
   await db.end().catch(() => {});

@@ -39,24 +39,41 @@ export class RejectionAggregator {
   async record(event: AuditEventInput, sameness: string): Promise<void> {
     const now = this.now();
     const open = this.#open.get(sameness);
-    if (open && now < open.opensAt + this.windowMs) {
-      open.count++;
-      open.lastAt = now;
-      open.lastRequestId = event.requestId;
-      if (open.count === 1) open.firstAt = now;
-      return;
+    if (open && now < open.opensAt + this.windowMs) return this.#countRepeat(open, event, now);
+    if (open) {
+      await this.#flush(sameness, open);
+      return this.record(event, sameness); // decided again: another request may have opened the window
     }
-    if (open) await this.#flush(sameness, open);
-    if (this.#open.size >= this.maxOpen) await this.#flushOldest();
-    await this.writer.record(event);
-    this.#open.set(sameness, {
+    if (this.#open.size >= this.maxOpen) {
+      await this.#flushOldest();
+      if (this.#open.has(sameness)) return this.record(event, sameness);
+    }
+    // Opened before the write, so identical rejections arriving meanwhile count as its repeats instead of
+    // each writing a "first" event of their own.
+    const opened: Repeats = {
       opensAt: now,
       first: event,
       count: 0,
       firstAt: now,
       lastAt: now,
       lastRequestId: null,
-    });
+    };
+    this.#open.set(sameness, opened);
+    try {
+      await this.writer.record(event);
+    } catch (error) {
+      this.#countRepeat(opened, event, now); // not durable on its own: the aggregate still counts it
+      throw error;
+    }
+  }
+
+  #countRepeat(open: Repeats, event: AuditEventInput, now: number): void {
+    if (open.count === 0) open.firstAt = now;
+    open.count++;
+    if (now >= open.lastAt || open.lastRequestId === null) {
+      open.lastAt = Math.max(open.lastAt, now);
+      open.lastRequestId = event.requestId;
+    }
   }
 
   /** Writes the aggregate of every window that has ended. */
@@ -80,7 +97,8 @@ export class RejectionAggregator {
   }
 
   async #flush(sameness: string, open: Repeats): Promise<void> {
-    if (this.#open.get(sameness) === open) this.#open.delete(sameness);
+    if (this.#open.get(sameness) !== open) return; // already flushed by a concurrent caller
+    this.#open.delete(sameness);
     if (open.count === 0) return;
     try {
       await this.#writeAggregate(open);

@@ -69,6 +69,33 @@ describe('rejection aggregation', () => {
     assert.deepEqual(writer.written.map((e) => e.detail?.count ?? 1).sort(), [1, 1, 1, 2]);
   });
 
+  test('identical rejections arriving while the first is being written count as its repeats', async () => {
+    const written: AuditEventInput[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slowWriter = {
+      async record(event: AuditEventInput) {
+        written.push(event);
+        await gate;
+      },
+    };
+    const aggregator = new RejectionAggregator(slowWriter, () => T0, 60_000);
+    const first = aggregator.record(rejection('req_1'), 'same');
+    await Promise.all([2, 3, 4].map((i) => aggregator.record(rejection(`req_${i}`), 'same')));
+    release();
+    await first;
+    await aggregator.close();
+    assert.deepEqual(
+      written.map((e) => [e.requestId, e.detail?.count ?? 1]),
+      [
+        ['req_1', 1],
+        ['req_4', 3],
+      ],
+    );
+  });
+
   test('open windows are bounded: the oldest is flushed early rather than dropped', async () => {
     const writer = recordingWriter();
     const aggregator = new RejectionAggregator(writer, () => T0, 60_000, 2);
