@@ -19,7 +19,7 @@ import { domainRoutes } from './domain/index.ts';
 import { purgeExpiredWriteRecords, startJobs } from './jobs.ts';
 import { Argon2Verifier } from './keys/argon2.ts';
 import { FailureThrottle } from './keys/failure-throttle.ts';
-import { KeyCache, keyCacheSubscriber } from './keys/key-cache.ts';
+import { KeyCache, keyCacheSubscriber, partnerKeyCacheSubscriber } from './keys/key-cache.ts';
 import { KeyVerifier } from './keys/verifier.ts';
 import { createLogger } from './log.ts';
 import { metricsRoutes } from './metrics.ts';
@@ -33,7 +33,9 @@ import type { PipelineStages } from './pipeline/index.ts';
 import { adminIpAllowlist, partnerIpAllowlist } from './pipeline/ip-allowlist.ts';
 import { parseJsonBody } from './pipeline/json-body.ts';
 import { rateLimit } from './pipeline/rate-limit.ts';
+import { RejectionAggregator } from './pipeline/rejection-aggregator.ts';
 import { verifySignature } from './pipeline/signature.ts';
+import { UnauthenticatedLimit } from './pipeline/unauthenticated-limit.ts';
 import { RedisRateLimitStore } from './rate-limit/redis-store.ts';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/store.ts';
 import { buildServer, type RouteRegistrar } from './server.ts';
@@ -82,12 +84,20 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   const keyCache = new KeyCache();
   const argon2 = new Argon2Verifier(config.argon2Concurrency);
   const throttle = new FailureThrottle(config.authFailureLimit, config.authFailureWindowMs);
-  const verifier = new KeyVerifier(db, keyCache, argon2, throttle, config.keyCacheTtlMs, now);
+  const verifier = new KeyVerifier(
+    db,
+    keyCache,
+    argon2,
+    throttle,
+    config.keyCacheTtlMs,
+    now,
+    config.authFailureWindowMs,
+  );
   const allowlists = new AllowlistCache(db, now);
 
   const feed = new ChangeFeed();
   feed.subscribe('key', keyCacheSubscriber(keyCache));
-  feed.subscribe('partner', { ...keyCacheSubscriber(keyCache), onChange: () => keyCache.clear() });
+  feed.subscribe('partner', partnerKeyCacheSubscriber(keyCache));
   feed.subscribe('allowlist', allowlists.subscriber());
   await feed.start(db);
 
@@ -95,6 +105,10 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     ? new RedisRateLimitStore(config.redisUrl)
     : new MemoryRateLimitStore(now);
   const auditWriter = new GroupCommitWriter(db);
+  const unauthenticatedLimit = new UnauthenticatedLimit(config.unauthenticatedLimitPerMinute, now, (key) =>
+    verifier.isFreshlyVerified(key),
+  );
+  const rejections = new RejectionAggregator(auditWriter, now);
 
   const stages: PipelineStages = {
     authenticate: authenticate(verifier),
@@ -106,6 +120,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     parseJsonBody,
     adminIpAllowlist: adminIpAllowlist(compileCidrs(config.adminAllowlist)),
     authenticateAdmin: authenticateAdmin(adminToken.check),
+    limitUnauthenticated: unauthenticatedLimit.stage,
     ...options.benchmarkOverrides?.stages,
   };
   const deps: AppDeps = { db, config, now, logger, auditWriter };
@@ -127,7 +142,12 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     requireForwardedHttps,
     https,
     now,
+    unauthenticated:
+      options.benchmarkOverrides?.audit === 'off'
+        ? undefined
+        : { limit: unauthenticatedLimit, aggregator: rejections },
   });
+  rejections.start();
   const jobs = [purgeExpiredWriteRecords(db), ...auditJobs(deps), ...consoleJobs(deps)];
   const stopJobs = startJobs(jobs, (job, error) =>
     logger.warn({ job: job.name, err: error }, 'housekeeping job failed'),
@@ -147,6 +167,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     async close() {
       await app.close();
       await stopJobs();
+      await rejections.close();
       await auditWriter.drain();
       await feed.stop();
       await rateStore.close();

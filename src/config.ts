@@ -28,6 +28,7 @@ export interface Config {
   readonly mailFrom: string;
   readonly consoleUrl: string;
   readonly secretsKeys: readonly SecretsKey[];
+  readonly unauthenticatedLimitPerMinute: number;
 }
 
 /** A key for encrypting secrets at rest (TOTP seeds): `kid:base64-of-32-bytes`; the first one is current. */
@@ -68,6 +69,13 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: text(env, 'TESSERA_MAIL_FROM', 'Tessera <no-reply@localhost>'),
     consoleUrl: consoleUrl(env),
     secretsKeys: secretsKeys(env, 'TESSERA_SECRETS_KEYS'),
+    unauthenticatedLimitPerMinute: integer(
+      env,
+      'TESSERA_UNAUTHENTICATED_LIMIT_PER_MINUTE',
+      600,
+      1,
+      10_000_000,
+    ),
   };
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('TESSERA_TLS_CERT and TESSERA_TLS_KEY must be set together.');

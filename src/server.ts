@@ -12,7 +12,7 @@ import { setSecurityHeaders } from './http/security-headers.ts';
 import { validatorCompiler } from './http/validator.ts';
 import { newId } from './ids.ts';
 import type { IpMatcher } from './net/cidr.ts';
-import { auditBeforeRelease } from './pipeline/audit.ts';
+import { auditBeforeRelease, type UnauthenticatedRejections } from './pipeline/audit.ts';
 import { RequestContext, type RouteKind } from './pipeline/context.ts';
 import { type Pipeline, type PipelineStages, pipelineFor, runStages } from './pipeline/index.ts';
 
@@ -29,6 +29,8 @@ export interface ServerOptions {
   requireForwardedHttps: boolean;
   https?: { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' | 'TLSv1.3' };
   now?: () => number;
+  /** Counts and aggregates requests rejected before anyone was identified (see pipeline/audit.ts). */
+  unauthenticated?: UnauthenticatedRejections;
 }
 
 /** A request Node's HTTP parser rejects never reaches Fastify; it still gets a catalogued answer. */
@@ -95,7 +97,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const kind = request.routeOptions.config.security?.kind;
     if (kind) await runStages(pipelines[kind].preValidation, request, reply);
   });
-  app.addHook('onSend', auditBeforeRelease(options.auditWriter, now));
+  app.addHook('onSend', auditBeforeRelease(options.auditWriter, now, options.unauthenticated));
   app.addHook('onResponse', async (request, reply) => {
     const ctx = request.tessera;
     // One line per request, from an allowlist of fields: never headers, bodies, keys or signatures.
@@ -115,13 +117,14 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    await options.stages.limitUnauthenticated(request, reply);
     const path = request.url.split('?')[0] ?? '';
     const allowed = routeTable.allowedMethods(path).filter((m) => m !== 'HEAD');
     const error = allowed.length > 0 ? apiError('method.not_allowed') : apiError('route.not_found');
     request.tessera.errorCode = error.code;
     if (allowed.length > 0) reply.header('allow', allowed.join(', '));
-    reply.code(error.status).send(errorBody(error, request.tessera.requestId));
+    return reply.code(error.status).send(errorBody(error, request.tessera.requestId));
   });
 
   for (const register of options.routes) register(app);

@@ -1,54 +1,29 @@
-// Counts failed authentications per client IP and per key prefix in fixed windows. Once a counter reaches
-// the limit, requests on that IP or prefix that would need an Argon2id verification are refused with
-// auth.throttled until the window ends, so an attacker cannot make the server burn Argon2id at will.
-// A key already verified on this node never reaches the throttle, so floods do not slow valid keys.
-
-interface Window {
-  count: number;
-  endsAt: number;
-}
+// Counts failed authentications per client address (an IPv6 client per /64) in fixed windows. Once an
+// address reaches the limit, its requests that would need an Argon2id verification are refused with
+// auth.throttled until the window ends, so no address can make the server burn Argon2id at will.
+// Never per key prefix: prefixes are not secret (the console and exports show them), and a count per prefix
+// let anyone lock a partner out of its own valid key by sending wrong secrets from other addresses.
+import { addressBucket } from '../net/address-bucket.ts';
+import { FixedWindowCounter } from '../rate-limit/fixed-window.ts';
 
 export class FailureThrottle {
-  readonly #windows = new Map<string, Window>();
+  readonly #failures: FixedWindowCounter;
 
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
-    private readonly maxTracked = 100_000,
-  ) {}
-
-  /** Milliseconds until the subject may try again, or 0 when it is not throttled. */
-  retryAfterMs(subjects: readonly string[], now: number): number {
-    let wait = 0;
-    for (const subject of subjects) {
-      const window = this.#windows.get(subject);
-      if (window && window.endsAt > now && window.count >= this.limit) {
-        wait = Math.max(wait, window.endsAt - now);
-      }
-    }
-    return wait;
+    maxTracked = 100_000,
+  ) {
+    this.#failures = new FixedWindowCounter(maxTracked);
   }
 
-  recordFailure(subjects: readonly string[], now: number): void {
-    for (const subject of subjects) {
-      const window = this.#windows.get(subject);
-      if (window && window.endsAt > now) {
-        window.count++;
-        continue;
-      }
-      this.#windows.delete(subject);
-      if (this.#windows.size >= this.maxTracked) this.#evictExpiredOrOldest(now);
-      this.#windows.set(subject, { count: 1, endsAt: now + this.windowMs });
-    }
+  /** Milliseconds until the address may try again, or 0 when it is not throttled. */
+  retryAfterMs(clientIp: string, now: number): number {
+    const { count, resetInMs } = this.#failures.peek(addressBucket(clientIp), now);
+    return count >= this.limit ? resetInMs : 0;
   }
 
-  #evictExpiredOrOldest(now: number): void {
-    for (const [subject, window] of this.#windows) {
-      if (window.endsAt <= now) this.#windows.delete(subject);
-    }
-    if (this.#windows.size >= this.maxTracked) {
-      const oldest = this.#windows.keys().next().value;
-      if (oldest !== undefined) this.#windows.delete(oldest);
-    }
+  recordFailure(clientIp: string, now: number): void {
+    this.#failures.hit(addressBucket(clientIp), this.windowMs, now);
   }
 }

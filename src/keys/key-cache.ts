@@ -1,10 +1,12 @@
 // Remembers keys this node has verified, so Argon2id runs at most once per key per node. An entry holds a
 // keyed digest of the secret (HMAC under a per-process random key), never the secret, and later requests
 // are compared against it in constant time. Any invalidation bumps the epoch, so a verification that was
-// already running when a key was revoked cannot put the revoked key back into the cache.
+// already running when a key was revoked cannot put the revoked key back into the cache. Changes evict only
+// what they concern (one key, or one partner's keys); only a lost notification connection drops everything.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hmacSha256 } from '../crypto.ts';
 import type { Environment } from '../db/database.ts';
+import { type KeyRefusal, RefusedSecrets } from './refused-secrets.ts';
 import type { Scope } from './scopes.ts';
 
 export interface VerifiedKey {
@@ -28,6 +30,7 @@ interface Entry {
 export class KeyCache {
   readonly #digestKey = randomBytes(32);
   readonly #entries = new Map<string, Entry>();
+  readonly #refused = new RefusedSecrets();
   #epoch = 0;
   #enabled = true;
 
@@ -43,6 +46,10 @@ export class KeyCache {
 
   digest(secret: string): Buffer {
     return hmacSha256(this.#digestKey, secret);
+  }
+
+  #digestHex(secret: string): string {
+    return this.digest(secret).toString('hex');
   }
 
   get(prefix: string): Entry | undefined {
@@ -64,14 +71,41 @@ export class KeyCache {
     this.#entries.set(key.prefix, { key, digest: this.digest(secret), secretHash, checkedAt: now });
   }
 
+  /** A refusal this node already paid a full verification for (see refused-secrets.ts). */
+  refusalFor(prefix: string, secret: string, now: number): KeyRefusal | undefined {
+    return this.#enabled ? this.#refused.find(prefix, this.#digestHex(secret), now) : undefined;
+  }
+
+  rememberRefusal(
+    prefix: string,
+    secret: string,
+    refusal: KeyRefusal,
+    epochAtStart: number,
+    until: number,
+  ): void {
+    if (!this.#enabled || epochAtStart !== this.#epoch) return;
+    this.#refused.add(prefix, this.#digestHex(secret), refusal, until);
+  }
+
   invalidate(prefix: string): void {
     this.#epoch++;
     this.#entries.delete(prefix);
+    this.#refused.dropPrefix(prefix);
+  }
+
+  /** A partner changed (its rate limit, its status…): only its own keys are read again. */
+  invalidatePartner(partnerId: string): void {
+    this.#epoch++;
+    for (const [prefix, entry] of this.#entries) {
+      if (entry.key.partnerId === partnerId) this.#entries.delete(prefix);
+    }
+    this.#refused.dropPartner(partnerId);
   }
 
   clear(): void {
     this.#epoch++;
     this.#entries.clear();
+    this.#refused.clear();
   }
 
   /** While revocations cannot be heard (notification connection lost), nothing is served from cache. */
@@ -88,5 +122,13 @@ export function keyCacheSubscriber(cache: KeyCache) {
     onReset: () => cache.clear(),
     onLost: () => cache.setEnabled(false),
     onRestored: () => cache.setEnabled(true),
+  };
+}
+
+/** Partner changes evict that partner's keys only, not every partner's. */
+export function partnerKeyCacheSubscriber(cache: KeyCache) {
+  return {
+    ...keyCacheSubscriber(cache),
+    onChange: (partnerId: string) => cache.invalidatePartner(partnerId),
   };
 }

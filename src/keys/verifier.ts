@@ -1,23 +1,30 @@
 // Verifies a presented API key and returns what was proved, as a value: valid (with the key), invalid, or
 // throttled. The order matters for cost: a key this node already verified is checked against its cached
-// digest (no Argon2id, no database); only a miss reaches the failure throttle, the database and Argon2id.
+// digest (no Argon2id, no database); a secret this node already refused is refused again at the same cost;
+// anything else is a guess, which meets the per-address failure throttle and then one Argon2id run under
+// the bounded pool, whether its prefix exists or not.
 import type { Database } from '../db/database.ts';
 import type { Argon2Outcome, Argon2Verifier } from './argon2.ts';
 import type { FailureThrottle } from './failure-throttle.ts';
 import type { PresentedKey } from './format.ts';
 import type { KeyCache, VerifiedKey } from './key-cache.ts';
+import type { KeyRefusal } from './refused-secrets.ts';
 import { type AuthKeyRow, findKeyForAuth, touchLastUsed } from './store.ts';
 
 export type KeyVerification =
   | { kind: 'valid'; key: VerifiedKey }
-  | {
-      kind: 'invalid';
-      reason: 'not_found' | 'secret_mismatch' | 'revoked' | 'expired' | 'wrong_environment';
-      key?: VerifiedKey;
-    }
+  | ({ kind: 'invalid' } & KeyRefusal)
   | { kind: 'throttled'; retryAfterSeconds: number };
 
 const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * What an unknown prefix is verified against: an Argon2id hash with the parameters of every real key
+ * (m = 64 MiB, t = 3, p = 1) of a random secret nobody kept. An unknown prefix then costs exactly what a
+ * wrong secret costs, so response time does not tell an attacker which prefixes exist.
+ */
+export const UNKNOWN_PREFIX_HASH =
+  '$argon2id$v=19$m=65536,t=3,p=1$itK7P/i+Sdgqm59/vCd2UA$bEMGk6uS/QcPENhKbtruSb56mhjDXKSxvt8Z6nQ1pCA';
 
 export class KeyVerifier {
   readonly #lastUsedWritten = new Map<string, number>();
@@ -30,30 +37,47 @@ export class KeyVerifier {
     private readonly throttle: FailureThrottle,
     private readonly cacheTtlMs: number,
     private readonly now: () => number = Date.now,
+    /** How long a refused secret is remembered: the throttle's window, so a retry never counts twice. */
+    private readonly refusalTtlMs = 60_000,
   ) {}
+
+  /** True when this node verified exactly this key recently: a check that costs no Argon2id and no I/O. */
+  isFreshlyVerified(presented: PresentedKey): boolean {
+    const cached = this.cache.get(presented.prefix);
+    return (
+      cached !== undefined &&
+      this.now() - cached.checkedAt < this.cacheTtlMs &&
+      this.cache.secretMatches(cached, presented.secret)
+    );
+  }
 
   async verify(presented: PresentedKey, clientIp: string): Promise<KeyVerification> {
     const now = this.now();
     const cached = this.cache.get(presented.prefix);
-    const matchesCache = cached !== undefined && this.cache.secretMatches(cached, presented.secret);
 
-    // The holder of a key this node already verified is never throttled: a flood of wrong secrets for
-    // the same prefix must not lock the owner out.
-    if (cached && matchesCache) {
+    // The holder of a key this node already verified is never throttled: failures sent by others, from
+    // this address or any other, must not lock the owner out.
+    if (cached && this.cache.secretMatches(cached, presented.secret)) {
       if (now - cached.checkedAt < this.cacheTtlMs) {
-        return this.#settle(this.#judge(cached.key, presented, now, true), presented, clientIp, now);
+        return this.#noteIfValid(this.#judge(cached.key, presented, now, true), now);
       }
       const refreshed = await this.#refresh(cached.secretHash, presented, now);
-      if (refreshed) return this.#settle(refreshed, presented, clientIp, now);
+      if (refreshed) return this.#noteIfValid(refreshed, now);
     }
 
-    const waitMs = this.throttle.retryAfterMs([`ip:${clientIp}`, `prefix:${presented.prefix}`], now);
+    // The same secret refused before (an old key retried after `key regenerate`) is not a new guess: it
+    // costs no Argon2id and does not count against the address (see refused-secrets.ts).
+    const refused = this.cache.refusalFor(presented.prefix, presented.secret, now);
+    if (refused) return { kind: 'invalid', ...refused };
+
+    // Everything else is a guess until Argon2id says otherwise, so the address's failure budget applies
+    // here, and only here. A fresh cache entry is deliberately not used to refuse a wrong secret early:
+    // that fast answer would tell an attacker that the prefix exists and was used recently.
+    const waitMs = this.throttle.retryAfterMs(clientIp, now);
     if (waitMs > 0) return { kind: 'throttled', retryAfterSeconds: Math.ceil(waitMs / 1000) };
-    // A fresh entry knows the right secret: a mismatch needs no Argon2id to be refused.
-    if (cached && !matchesCache && now - cached.checkedAt < this.cacheTtlMs) {
-      return this.#settle(this.#judge(cached.key, presented, now, false), presented, clientIp, now);
-    }
-    return this.#settle(await this.#verifyWithArgon2(presented, now), presented, clientIp, now);
+    const result = await this.#verifyWithArgon2(presented, now);
+    if (result.kind === 'invalid') this.throttle.recordFailure(clientIp, now);
+    return this.#noteIfValid(result, now);
   }
 
   /**
@@ -78,15 +102,30 @@ export class KeyVerifier {
   async #verifyWithArgon2(presented: PresentedKey, now: number): Promise<KeyVerification> {
     const epoch = this.cache.epoch;
     const row = await findKeyForAuth(this.db, presented.prefix);
-    if (!row) return { kind: 'invalid', reason: 'not_found' };
-    const key = toVerifiedKey(row);
-    const preliminary = this.#judge(key, presented, now, true, row);
-    if (preliminary.kind !== 'valid') return preliminary;
-    const outcome = await this.#sharedArgon2(row.secret_hash, presented);
+    // Argon2id runs before any other check, so an unknown, revoked, expired or other-environment key costs
+    // the same as a wrong secret: one verification, under the same bounded pool.
+    const outcome = await this.#sharedArgon2(row?.secret_hash ?? UNKNOWN_PREFIX_HASH, presented);
     if (outcome === 'busy') return { kind: 'throttled', retryAfterSeconds: 1 };
-    if (outcome === 'mismatch') return { kind: 'invalid', reason: 'secret_mismatch', key };
-    this.cache.remember(key, presented.secret, row.secret_hash, epoch, now);
-    return { kind: 'valid', key };
+    if (!row) return this.#refuse(presented, { reason: 'not_found' }, epoch, now);
+    const key = toVerifiedKey(row);
+    const result = this.#judge(key, presented, now, outcome === 'match', row);
+    if (result.kind === 'invalid') return this.#refuse(presented, result, epoch, now);
+    if (result.kind === 'valid') this.cache.remember(key, presented.secret, row.secret_hash, epoch, now);
+    return result;
+  }
+
+  #refuse(presented: PresentedKey, refusal: KeyRefusal, epoch: number, now: number): KeyVerification {
+    const remembered: KeyRefusal = refusal.key
+      ? { reason: refusal.reason, key: refusal.key }
+      : { reason: refusal.reason };
+    this.cache.rememberRefusal(
+      presented.prefix,
+      presented.secret,
+      remembered,
+      epoch,
+      now + this.refusalTtlMs,
+    );
+    return { kind: 'invalid', ...remembered };
   }
 
   /**
@@ -118,12 +157,8 @@ export class KeyVerifier {
     return { kind: 'valid', key };
   }
 
-  #settle(result: KeyVerification, presented: PresentedKey, clientIp: string, now: number): KeyVerification {
-    if (result.kind === 'invalid') {
-      this.throttle.recordFailure([`ip:${clientIp}`, `prefix:${presented.prefix}`], now);
-    } else if (result.kind === 'valid') {
-      this.#noteUse(result.key.id, now);
-    }
+  #noteIfValid(result: KeyVerification, now: number): KeyVerification {
+    if (result.kind === 'valid') this.#noteUse(result.key.id, now);
     return result;
   }
 

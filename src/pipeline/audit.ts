@@ -6,6 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEventInput } from '../audit/event.ts';
 import type { GroupCommitWriter } from '../audit/group-commit.ts';
 import { apiError, errorBody } from '../errors.ts';
+import { addressBucket } from '../net/address-bucket.ts';
+import type { RejectionAggregator } from './rejection-aggregator.ts';
+import type { UnauthenticatedLimit } from './unauthenticated-limit.ts';
 
 const MAX_USER_AGENT = 256;
 const MAX_PATH = 2048;
@@ -34,14 +37,30 @@ export function auditEventFor(request: FastifyRequest, status: number, now: numb
   };
 }
 
+/** Requests rejected before anyone was identified: counted against their address and aggregated. */
+export interface UnauthenticatedRejections {
+  limit: UnauthenticatedLimit;
+  aggregator: RejectionAggregator;
+}
+
 /** onSend hook for audited surfaces: waits for the request's event to be durable. */
-export function auditBeforeRelease(writer: Pick<GroupCommitWriter, 'record'>, now: () => number) {
+export function auditBeforeRelease(
+  writer: Pick<GroupCommitWriter, 'record'>,
+  now: () => number,
+  unauthenticated?: UnauthenticatedRejections,
+) {
   return async function auditBeforeRelease(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const kind = request.routeOptions.config.security?.kind;
     if (kind === 'public' || request.tessera.auditedInTransaction) return payload;
     if (kind === undefined && !isAuditedPath(request.url)) return payload;
     try {
-      await writer.record(auditEventFor(request, reply.statusCode, now()));
+      const event = auditEventFor(request, reply.statusCode, now());
+      if (unauthenticated && isUnauthenticatedRejection(request, reply.statusCode)) {
+        if (kind !== 'admin') unauthenticated.limit.countFailure(request.tessera.clientIp);
+        await unauthenticated.aggregator.record(event, samenessOf(request, event));
+      } else {
+        await writer.record(event);
+      }
       return payload;
     } catch (error) {
       request.log.error({ event: 'audit.write_failed', err: error }, 'audit event could not be made durable');
@@ -50,6 +69,29 @@ export function auditBeforeRelease(writer: Pick<GroupCommitWriter, 'record'>, no
       return JSON.stringify(errorBody(apiError('service.unavailable'), request.tessera.requestId));
     }
   };
+}
+
+function isUnauthenticatedRejection(request: FastifyRequest, status: number): boolean {
+  return status >= 400 && request.tessera.key === undefined && !request.tessera.admin;
+}
+
+/**
+ * What makes two rejections "the same": address (an IPv6 client per /64), whose chain, code and route. The
+ * route is the matched pattern, and one value for every unmatched path, so varying the path or an id does
+ * not make each request a new event.
+ */
+function samenessOf(request: FastifyRequest, event: AuditEventInput): string {
+  const route = request.is404 ? '(no route)' : (request.routeOptions.url ?? '(no route)');
+  return JSON.stringify([
+    addressBucket(request.tessera.clientIp),
+    event.partnerId,
+    event.environment,
+    event.actorId,
+    event.status,
+    event.errorCode,
+    request.method,
+    route,
+  ]);
 }
 
 /** Requests that matched no route are audited too when they were aimed at an API surface. */

@@ -20,6 +20,8 @@ export class RequestContext {
   admin = false;
   errorCode: string | undefined;
   idempotencyKey: string | undefined;
+  /** The verified X-Signature, decoded: the one form the replay store sees. */
+  signature: Buffer | undefined;
   /** The write's audit event was committed inside its own transaction; the audit stage must not add one. */
   auditedInTransaction = false;
   #secret: string | undefined;

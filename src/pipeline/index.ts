@@ -15,6 +15,7 @@ export interface PipelineStages {
   parseJsonBody: Stage;
   adminIpAllowlist: Stage;
   authenticateAdmin: Stage;
+  limitUnauthenticated: Stage;
 }
 
 export interface Pipeline {
@@ -28,12 +29,24 @@ export function pipelineFor(kind: RouteKind, s: PipelineStages): Pipeline {
       return { onRequest: [], preValidation: [s.parseJsonBody] };
     case 'read':
       return {
-        onRequest: [s.authenticate, s.partnerIpAllowlist, s.rateLimit, s.authorizeScope],
+        onRequest: [
+          s.limitUnauthenticated,
+          s.authenticate,
+          s.partnerIpAllowlist,
+          s.rateLimit,
+          s.authorizeScope,
+        ],
         preValidation: [],
       };
     case 'signedWrite':
       return {
-        onRequest: [s.authenticate, s.partnerIpAllowlist, s.rateLimit, s.authorizeScope],
+        onRequest: [
+          s.limitUnauthenticated,
+          s.authenticate,
+          s.partnerIpAllowlist,
+          s.rateLimit,
+          s.authorizeScope,
+        ],
         preValidation: [s.verifySignature, s.requireIdempotencyKey, s.parseJsonBody],
       };
     case 'admin':

@@ -2,7 +2,9 @@
 // `{X-Timestamp}\n{METHOD}\n{path-with-query}\n{body}` over the request target exactly as sent and the body
 // bytes exactly as received, so a body re-serialised in transit (whitespace, key order) fails.
 // Replays of an accepted signature under another Idempotency-Key are caught inside the write transaction
-// (see write-transaction.ts), where the check and the write commit together.
+// (see write-transaction.ts), where the check and the write commit together. The header is decoded once, to
+// the 32 bytes it names, and both checks use those bytes: hex is case-insensitive, so `AB…` and `ab…` are
+// the same signature, and a replay store keyed on the text as sent let an upper-case copy through.
 import { timingSafeEqual } from 'node:crypto';
 import { hmacSha256 } from '../crypto.ts';
 import { apiError } from '../errors.ts';
@@ -10,6 +12,12 @@ import type { Stage } from './stage.ts';
 
 export const MAX_SKEW_SECONDS = 300;
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+const NO_SIGNATURE = Buffer.alloc(32);
+
+/** X-Signature as the HMAC it encodes: exactly 64 hex digits, in any case, else undefined. */
+export function decodeSignature(header: string): Buffer | undefined {
+  return HEX_SHA256.test(header) ? Buffer.from(header, 'hex') : undefined;
+}
 
 export function canonicalRequest(timestamp: string, method: string, target: string, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${timestamp}\n${method}\n${target}\n`, 'utf8'), body]);
@@ -32,11 +40,11 @@ export function verifySignature(now: () => number): Stage {
       secret,
       canonicalRequest(timestamp, request.method, request.url, request.rawBody ?? Buffer.alloc(0)),
     );
-    // Malformed hex is compared against a zero buffer so it fails in the same time as a wrong signature.
-    const presented = HEX_SHA256.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(32);
-    if (!timingSafeEqual(presented, expected) || !HEX_SHA256.test(signature)) {
-      throw apiError('auth.signature.invalid');
-    }
+    const presented = decodeSignature(signature);
+    // Malformed hex is compared against zeros so it fails in the same time as a wrong signature.
+    const matches = timingSafeEqual(presented ?? NO_SIGNATURE, expected);
+    if (!presented || !matches) throw apiError('auth.signature.invalid');
+    request.tessera.signature = presented;
   };
 }
 

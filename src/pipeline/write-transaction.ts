@@ -37,9 +37,11 @@ export function signedWrite(db: Database, now: () => number, handler: WriteHandl
     const ctx = request.tessera;
     const key = ctx.key;
     const idempotencyKey = ctx.idempotencyKey;
-    if (!key || !idempotencyKey) throw new Error('signedWrite ran before authentication');
+    if (!key || !idempotencyKey || !ctx.signature) throw new Error('signedWrite ran before authentication');
     const fingerprint = requestFingerprint(request);
-    const signatureHash = sha256Hex(String(request.headers['x-signature']));
+    // The decoded signature, never the header text (whose hex case an attacker chooses). Stored as the hash
+    // of its lower-case hex, the form clients send, so rows written before this change still match.
+    const signatureHash = sha256Hex(ctx.signature.toString('hex'));
     const scope = { partnerId: key.partnerId, environment: key.environment };
 
     const outcome = await db.scoped(scope, async (tx) => {

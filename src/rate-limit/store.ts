@@ -1,11 +1,8 @@
-// Fixed-window request counters. In memory by default; in Redis when several nodes must share one budget.
+// Request counters for the per-key rate limit. In memory by default (the one fixed-window counter); in
+// Redis when several nodes must share one budget.
+import { FixedWindowCounter, type WindowCount } from './fixed-window.ts';
 
-export interface WindowCount {
-  /** Requests counted in the current window, this one included. */
-  count: number;
-  /** Milliseconds until the window resets. */
-  resetInMs: number;
-}
+export type { WindowCount } from './fixed-window.ts';
 
 export interface RateLimitStore {
   hit(bucket: string, windowMs: number): Promise<WindowCount>;
@@ -13,27 +10,17 @@ export interface RateLimitStore {
 }
 
 export class MemoryRateLimitStore implements RateLimitStore {
-  readonly #windows = new Map<string, { count: number; resetAt: number }>();
+  readonly #counter: FixedWindowCounter;
 
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly maxBuckets = 100_000,
-  ) {}
-
-  async hit(bucket: string, windowMs: number): Promise<WindowCount> {
-    const now = this.now();
-    let window = this.#windows.get(bucket);
-    if (!window || window.resetAt <= now) {
-      if (this.#windows.size >= this.maxBuckets) this.#sweep(now);
-      window = { count: 0, resetAt: now + windowMs };
-      this.#windows.set(bucket, window);
-    }
-    window.count++;
-    return { count: window.count, resetInMs: window.resetAt - now };
+    maxBuckets = 100_000,
+  ) {
+    this.#counter = new FixedWindowCounter(maxBuckets);
   }
 
-  #sweep(now: number): void {
-    for (const [bucket, window] of this.#windows) if (window.resetAt <= now) this.#windows.delete(bucket);
+  async hit(bucket: string, windowMs: number): Promise<WindowCount> {
+    return this.#counter.hit(bucket, windowMs, this.now());
   }
 
   async close(): Promise<void> {}

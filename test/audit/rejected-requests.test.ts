@@ -88,12 +88,14 @@ for (const target of databaseTargets()) {
     });
 
     test('repeated failures become 429 auth.throttled, recorded too', async () => {
-      const unknown = `sk_test_QQQQ2222_${'q'.repeat(48)}`;
-      presented.push(unknown);
-      let reply = await new PartnerClient(h.baseUrl, unknown).get('/v1/me');
-      for (let i = 0; i < 6 && reply.body.code !== 'auth.throttled'; i++) {
-        reply = await new PartnerClient(h.baseUrl, unknown).get('/v1/me');
-      }
+      // Guesses: a different secret each time (the same refused secret again is not a new failure).
+      const guess = (i: number) => {
+        const unknown = `sk_test_QQQQ2222_${'q'.repeat(46)}${String(i).padStart(2, '0')}`;
+        presented.push(unknown);
+        return new PartnerClient(h.baseUrl, unknown).get('/v1/me');
+      };
+      let reply = await guess(0);
+      for (let i = 1; i < 7 && reply.body.code !== 'auth.throttled'; i++) reply = await guess(i);
       const row = await eventOf(reply);
       assert.deepEqual([row.status, row.error_code], [429, 'auth.throttled']);
     });

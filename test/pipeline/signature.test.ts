@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { tripBody, uniqueTrip } from '../domain/trips.ts';
-import { secretOf, signRequest } from '../support/client.ts';
+import { PartnerClient, secretOf, signRequest } from '../support/client.ts';
 import { TestClock } from '../support/clock.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
@@ -157,6 +157,41 @@ for (const target of databaseTargets()) {
       assert.equal(retry.status, 201);
       assert.equal(retry.text, first.text);
       assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+    });
+
+    test('the captured write replayed with its signature in another hex case is 401 auth.signature.replayed', async () => {
+      const body = JSON.stringify(quote());
+      const timestamp = nowSeconds();
+      const signature = signRequest({
+        secret: secretOf(h.a.keys.test.key),
+        method: 'POST',
+        path: '/v1/quotes',
+        body,
+        timestamp,
+      });
+      const first = await h.a.test.post('/v1/quotes', body, { timestamp, signature });
+      assert.equal(first.status, 201, first.text);
+
+      const mixed = [...signature].map((c, i) => (i % 2 === 0 ? c.toUpperCase() : c)).join('');
+      const oneFlipped = signature.replace(/[a-f]/, (c) => c.toUpperCase());
+      for (const variant of [signature.toUpperCase(), mixed, oneFlipped]) {
+        assert.notEqual(variant, signature);
+        const replayed = await h.a.test.post('/v1/quotes', body, { timestamp, signature: variant });
+        assert.equal(replayed.status, 401, `${variant}: ${replayed.text}`);
+        assert.equal(replayed.body.code, 'auth.signature.replayed');
+      }
+      // Replayed to a second node on the same database: the replay store is the database's, not the node's.
+      const other = await startHarness(target, { database: h.database });
+      try {
+        const client = new PartnerClient(other.baseUrl, h.a.keys.test.key);
+        for (const variant of [signature, signature.toUpperCase(), mixed]) {
+          const replayed = await client.post('/v1/quotes', body, { timestamp, signature: variant });
+          assert.equal(replayed.status, 401, `node 2, ${variant}: ${replayed.text}`);
+          assert.equal(replayed.body.code, 'auth.signature.replayed');
+        }
+      } finally {
+        await other.close();
+      }
     });
 
     test('a signature is checked before the body is parsed: tampered JSON is invalid, not malformed', async () => {

@@ -1,7 +1,8 @@
-// Fixed-window counters in the database, so every node sees the same count: sign-in requests per address
-// and per IP (no mail-bombing, no enumeration by brute force) and wrong second-factor codes per user
-// (a 6-digit code must not be guessable by trying).
+// The console's throttles, on the fixed-window counter kept in the database so every node sees the same
+// count: sign-in requests per address and per IP (no mail-bombing, no enumeration by brute force) and wrong
+// second-factor codes per user (a 6-digit code must not be guessable by trying).
 import type { Database } from '../../db/database.ts';
+import { DatabaseWindowCounter } from '../../rate-limit/database-window-counter.ts';
 
 export interface ThrottleRule {
   limit: number;
@@ -16,16 +17,8 @@ export const THROTTLES = {
 
 /** Counts one hit and says whether it is still within the limit. */
 export async function hit(db: Database, bucket: string, rule: ThrottleRule, now: number): Promise<boolean> {
-  const [row] = await db.query<{ hits: number }>(
-    `INSERT INTO console_throttle (bucket, window_started_at, hits) VALUES ($1, $2, 1)
-     ON CONFLICT (bucket) DO UPDATE SET
-       hits = CASE WHEN console_throttle.window_started_at <= $3 THEN 1 ELSE console_throttle.hits + 1 END,
-       window_started_at = CASE WHEN console_throttle.window_started_at <= $3 THEN $2
-                                ELSE console_throttle.window_started_at END
-     RETURNING hits`,
-    [bucket, new Date(now), new Date(now - rule.windowMs)],
-  );
-  return (row?.hits ?? 0) <= rule.limit;
+  const { count } = await new DatabaseWindowCounter(db).hit(bucket, rule.windowMs, now);
+  return count <= rule.limit;
 }
 
 export async function isBlocked(
@@ -34,18 +27,15 @@ export async function isBlocked(
   rule: ThrottleRule,
   now: number,
 ): Promise<boolean> {
-  const [row] = await db.query<{ hits: number }>(
-    'SELECT hits FROM console_throttle WHERE bucket = $1 AND window_started_at > $2',
-    [bucket, new Date(now - rule.windowMs)],
-  );
-  return (row?.hits ?? 0) >= rule.limit;
+  const { count } = await new DatabaseWindowCounter(db).peek(bucket, rule.windowMs, now);
+  return count >= rule.limit;
 }
 
 export async function clear(db: Database, bucket: string): Promise<void> {
-  await db.query('DELETE FROM console_throttle WHERE bucket = $1', [bucket]);
+  await new DatabaseWindowCounter(db).clear(bucket);
 }
 
 export async function purgeThrottles(db: Database, now: number): Promise<void> {
   const longest = Math.max(...Object.values(THROTTLES).map((rule) => rule.windowMs));
-  await db.query('DELETE FROM console_throttle WHERE window_started_at < $1', [new Date(now - longest)]);
+  await new DatabaseWindowCounter(db).purge(now - longest);
 }
