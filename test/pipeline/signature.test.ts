@@ -181,7 +181,7 @@ for (const target of databaseTargets()) {
         assert.equal(replayed.body.code, 'auth.signature.replayed');
       }
       // Replayed to a second node on the same database: the replay store is the database's, not the node's.
-      const other = await startHarness(target, { database: h.database });
+      const other = await startHarness(target, { database: h.database, now: clock.now });
       try {
         const client = new PartnerClient(other.baseUrl, h.a.keys.test.key);
         for (const variant of [signature, signature.toUpperCase(), mixed]) {
