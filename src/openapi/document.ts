@@ -36,10 +36,12 @@ const SIGNED: readonly ErrorCode[] = [
 
 export function buildOpenApiDocument(routes: readonly CataloguedRoute[]): Json {
   const paths: Record<string, Json> = {};
+  const upstreamSchemas: Json = {};
   for (const route of routes) {
     if (!route.url.startsWith('/v1/')) continue;
     const path = route.url.replace(/:([A-Za-z_]+)/g, '{$1}');
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
+    Object.assign(upstreamSchemas, route.schema?.upstreamSchemas);
   }
   return {
     openapi: '3.1.0',
@@ -52,7 +54,7 @@ export function buildOpenApiDocument(routes: readonly CataloguedRoute[]): Json {
       { name: 'bookings', description: 'Book a quote exactly once; list and cancel bookings.' },
     ],
     paths,
-    components: components(),
+    components: withUpstreamSchemas(components(), upstreamSchemas),
   };
 }
 
@@ -80,6 +82,27 @@ function operation(route: CataloguedRoute): Json {
     responses: responses(schema, kind),
     'x-tessera-security': { kind, ...(scope ? { scope } : {}) },
   };
+  // A gateway route's own operation (from its upstream's OpenAPI document), under Tessera's security.
+  const upstream = schema.upstreamOperation;
+  if (upstream) {
+    const own = (upstream.parameters ?? []) as Json[];
+    Object.assign(op, {
+      ...upstream,
+      ...op,
+      operationId: upstream.operationId ?? op.operationId,
+      summary: upstream.summary ?? op.summary,
+      description: [upstream.description, op.description].filter(Boolean).join('\n\n') || undefined,
+      tags: upstream.tags ?? op.tags,
+      parameters: [...own, ...((op.parameters ?? []) as Json[])],
+      // The upstream's answers, then Tessera's errors; Tessera's placeholder 200 gives way to the real one.
+      responses: {
+        ...(op.responses as Json),
+        '200': undefined,
+        ...(upstream.responses as Json),
+        ...errorsOf(op),
+      },
+    });
+  }
   if (schema.body !== undefined) {
     op.requestBody = {
       required: true,
@@ -152,4 +175,14 @@ function plain(schema: unknown): Json | undefined {
 
 function dropUndefined(object: Json): Json {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+/** Component schemas of gateway upstreams' documents, beside Tessera's own (their names carry a prefix). */
+function withUpstreamSchemas(base: Json, upstream: Json): Json {
+  if (Object.keys(upstream).length === 0) return base;
+  return { ...base, schemas: { ...(base.schemas as Json), ...upstream } };
+}
+
+function errorsOf(op: Json): Json {
+  return Object.fromEntries(Object.entries(op.responses as Json).filter(([status]) => Number(status) >= 400));
 }
