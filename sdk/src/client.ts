@@ -6,7 +6,8 @@ import { Bookings } from './bookings.ts';
 import { requestJson } from './json.ts';
 import { Quotes } from './quotes.ts';
 import { type Environment, parseApiKey } from './signing.ts';
-import { type ApiRequest, type ApiResponse, Transport } from './transport.ts';
+import { type RequestArgs, type RequestOptions, type RequestResult, sendRequest } from './request.ts';
+import { type ApiRequest, type ApiResponse, type HttpMethod, Transport } from './transport.ts';
 
 export interface TesseraOptions {
   /** `sk_(live|test)_<prefix>_<secret>`; the secret part signs every write. */
@@ -108,8 +109,11 @@ export class Tessera {
    * Low-level access for endpoints the SDK does not wrap yet, with the same signing, retries and errors.
    * The response exposes the request id and whether an idempotent write was replayed.
    */
-  request(request: ApiRequest): Promise<ApiResponse> {
-    return this.#transport.request(request);
+  request(request: ApiRequest): Promise<ApiResponse>;
+  /** A signed, retried call to any route, e.g. one a Tessera gateway fronts (see request.ts). */
+  request<T = unknown>(method: HttpMethod, path: string, options?: RequestOptions): Promise<RequestResult<T>>;
+  request(...args: RequestArgs): Promise<unknown> {
+    return sendRequest(this.#transport, ...args);
   }
 
   /** Server time minus local time, as learnt from an `auth.timestamp.skew` rejection (0 until then). */

@@ -20,3 +20,4 @@ export { Quotes } from './quotes.ts';
 export type { Environment, ParsedApiKey } from './signing.ts';
 export { canonicalString, parseApiKey, signRequest } from './signing.ts';
 export type { ApiRequest, ApiResponse, HttpMethod, QueryValue } from './transport.ts';
+export type { RequestOptions, RequestResult } from './request.ts';
