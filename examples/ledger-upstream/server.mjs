@@ -76,6 +76,7 @@ function streamBig(response, url) {
       if (!response.write(piece)) return response.once('drain', pump);
     }
     response.end();
+    say({ event: 'statement.sent', bytes: sent });
   };
   pump();
 }
