@@ -3,6 +3,7 @@ import { wantsJson } from './args.ts';
 import { usageError } from './command.ts';
 import { runAllowlist } from './commands/allowlist.ts';
 import { runAudit } from './commands/audit.ts';
+import { runGateway } from './commands/gateway.ts';
 import { runKey } from './commands/key.ts';
 import { runPartner } from './commands/partner.ts';
 import { runUser } from './commands/user.ts';
@@ -20,6 +21,7 @@ const GROUPS: Record<string, CommandGroup> = {
   allowlist: runAllowlist,
   user: runUser,
   audit: runAudit,
+  gateway: runGateway,
 };
 
 export const USAGE = `Usage: tessera <command> [options]
@@ -31,6 +33,7 @@ Commands:
   allowlist set | show                    manage a partner's IP allowlist
   user invite                             invite a partner's console user
   audit …                                 export and verify the audit log
+  gateway check FILE | routes             validate a gateway config offline; list a node's gateway routes
   help [command]                          show this, or a command's usage
 
 Every client command talks to the admin API at TESSERA_URL (default http://127.0.0.1:8080) with

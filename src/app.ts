@@ -16,7 +16,7 @@ import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import type { AppDeps } from './deps.ts';
 import { domainRoutes } from './domain/index.ts';
-import { setUpGateway } from './gateway/index.ts';
+import { loadGatewayConfiguration, setUpGateway } from './gateway/index.ts';
 import { purgeGatewayRecords } from './gateway/purge.ts';
 import { purgeExpiredWriteRecords, startJobs } from './jobs.ts';
 import { Argon2Verifier } from './keys/argon2.ts';
@@ -79,6 +79,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     );
   }
 
+  const gatewayConfig = loadGatewayConfiguration(config);
   const db = options.db ?? (await openDatabase(config));
   const adminToken = await setUpAdminToken(db, config.adminToken);
   const keyCache = new KeyCache();
@@ -111,7 +112,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     ...options.benchmarkOverrides?.stages,
   };
   const deps: AppDeps = { db, config, now, logger, auditWriter };
-  const gateway = await setUpGateway(deps);
+  const gateway = await setUpGateway(deps, gatewayConfig);
   const routes: RouteRegistrar[] = [
     domainRoutes(deps), // first: its OpenAPI catalogue records the routes registered after it
     metricsRoutes({ argon2, keyCache, auditWriter, extra: gateway.metrics }, stages.adminIpAllowlist),

@@ -24,8 +24,7 @@ export interface Gateway {
 const admin = { security: { kind: 'admin' as const } };
 const publicRoute = { security: { kind: 'public' as const } };
 
-export async function setUpGateway(deps: AppDeps): Promise<Gateway> {
-  const config = loadConfiguration(deps.config);
+export async function setUpGateway(deps: AppDeps, config: GatewayConfig | undefined): Promise<Gateway> {
   if (!config) return { routes: (app) => listingRoute(app, undefined), metrics: undefined, close() {} };
 
   addGatewayScopes(config.routes.map((route) => route.scope));
@@ -56,7 +55,8 @@ export async function setUpGateway(deps: AppDeps): Promise<Gateway> {
   };
 }
 
-function loadConfiguration(config: Config): GatewayConfig | undefined {
+/** Validates TESSERA_GATEWAY_CONFIG before anything is opened, so a mistake stops the start cleanly. */
+export function loadGatewayConfiguration(config: Config): GatewayConfig | undefined {
   if (!config.gatewayConfigFile) return undefined;
   try {
     return loadGatewayConfig(config.gatewayConfigFile, { idempotencyLeaseMs: config.idempotencyLeaseMs });
