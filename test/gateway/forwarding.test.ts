@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, importPKCS8, jwtVerify, SignJWT } from 'jose';
+import { cliRunner, jsonOf } from '../cli/run-cli.ts';
 import { PartnerClient, send } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
-import { type Harness, startHarness } from '../support/harness.ts';
+import { ADMIN_TOKEN, type Harness, startHarness } from '../support/harness.ts';
 import { freePort } from '../support/ports.ts';
 import {
   type GatewayFiles,
@@ -278,9 +279,10 @@ for (const target of databaseTargets()) {
       const transfer = openapi.paths['/v1/transfers']?.post;
       assert.equal(transfer?.operationId, 'createTransfer');
       assert.match(JSON.stringify(transfer?.parameters), /Signature/);
-      const listing = await h.admin('GET', '/admin/v1/gateway/routes');
+      const cli = cliRunner({ TESSERA_URL: h.baseUrl, TESSERA_ADMIN_TOKEN: ADMIN_TOKEN });
+      const listing = jsonOf(await cli('gateway', 'routes', '--json'));
       assert.deepEqual(
-        (listing.body.data as Array<{ path: string }>).map((r) => r.path),
+        (listing.data as Array<{ path: string }>).map((r) => r.path),
         ['/v1/accounts/:account_id', '/v1/statements/big', '/v1/transfers', '/v1/echo'],
       );
     });
