@@ -5,8 +5,8 @@ import { AuditEvents } from './audit-events.ts';
 import { Bookings } from './bookings.ts';
 import { requestJson } from './json.ts';
 import { Quotes } from './quotes.ts';
-import { type Environment, parseApiKey } from './signing.ts';
 import { type RequestArgs, type RequestOptions, type RequestResult, sendRequest } from './request.ts';
+import { type Environment, parseApiKey } from './signing.ts';
 import { type ApiRequest, type ApiResponse, type HttpMethod, Transport } from './transport.ts';
 
 export interface TesseraOptions {

@@ -17,7 +17,7 @@ export { TesseraConnectionError, TesseraError } from './errors.ts';
 export type { WriteOptions } from './json.ts';
 export type { Cabin, Money, Passengers, Quote, QuoteCreateParams } from './quotes.ts';
 export { Quotes } from './quotes.ts';
+export type { RequestOptions, RequestResult } from './request.ts';
 export type { Environment, ParsedApiKey } from './signing.ts';
 export { canonicalString, parseApiKey, signRequest } from './signing.ts';
 export type { ApiRequest, ApiResponse, HttpMethod, QueryValue } from './transport.ts';
-export type { RequestOptions, RequestResult } from './request.ts';
