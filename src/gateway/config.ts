@@ -3,9 +3,19 @@
 // offending field (`routes[2].upstream`), so a typo stops the start instead of surfacing on a request.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { SCOPE_PATTERN } from '../keys/scopes.ts';
+import {
+  GatewayConfigError,
+  integer,
+  object,
+  onlyKeys,
+  parseDocument,
+  readFile,
+  string,
+} from './config-fields.ts';
 import { isReservedPath } from './reserved-paths.ts';
+
+export { GatewayConfigError } from './config-fields.ts';
 
 export type GatewayMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const READ_METHODS: readonly GatewayMethod[] = ['GET', 'HEAD'];
@@ -38,16 +48,6 @@ export interface GatewayRoute {
 export interface GatewayConfig {
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly routes: readonly GatewayRoute[];
-}
-
-export class GatewayConfigError extends Error {
-  override name = 'GatewayConfigError';
-  constructor(
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`gateway config: ${field} ${problem}`);
-  }
 }
 
 export interface GatewayLimits {
@@ -207,50 +207,4 @@ function refuseDuplicates(routes: readonly GatewayRoute[]): void {
       seen.set(`${method} ${shape}`, index);
     }
   });
-}
-
-function parseDocument(text: string, field: string): unknown {
-  try {
-    return parseYaml(text); // YAML 1.2 is a superset of JSON, so one parser reads both
-  } catch {
-    throw new GatewayConfigError(field, 'is neither valid YAML nor valid JSON');
-  }
-}
-
-function readFile(raw: unknown, field: string, baseDir: string): Buffer {
-  const path = resolve(baseDir, string(raw, field));
-  try {
-    return readFileSync(path);
-  } catch {
-    throw new GatewayConfigError(field, `"${path}" cannot be read`);
-  }
-}
-
-function object(raw: unknown, field: string): Record<string, unknown> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new GatewayConfigError(field, 'must be a mapping');
-  }
-  return raw as Record<string, unknown>;
-}
-
-function onlyKeys(entry: Record<string, unknown>, field: string, allowed: readonly string[]): void {
-  for (const key of Object.keys(entry)) {
-    if (!allowed.includes(key)) {
-      const where = field === '(top level)' ? key : `${field}.${key}`;
-      throw new GatewayConfigError(where, `is not a known field (allowed: ${allowed.join(', ')})`);
-    }
-  }
-}
-
-function string(raw: unknown, field: string): string {
-  if (typeof raw !== 'string' || raw.trim() === '') throw new GatewayConfigError(field, 'must be a string');
-  return raw.trim();
-}
-
-function integer(raw: unknown, field: string, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) {
-    throw new GatewayConfigError(field, `must be an integer from ${min} to ${max}`);
-  }
-  return raw;
 }
