@@ -5,6 +5,7 @@ import { usageError } from './command.ts';
 import { runAdminToken } from './commands/admin-token.ts';
 import { runAllowlist } from './commands/allowlist.ts';
 import { runAudit } from './commands/audit.ts';
+import { runGateway } from './commands/gateway.ts';
 import { runKey } from './commands/key.ts';
 import { runPartner } from './commands/partner.ts';
 import { runUser } from './commands/user.ts';
@@ -25,6 +26,7 @@ const GROUPS: Record<string, CommandGroup> = {
   user: runUser,
   audit: runAudit,
   'admin-token': runAdminToken,
+  gateway: runGateway,
 };
 
 export const USAGE = `Usage: tessera <command> [options]
@@ -38,6 +40,7 @@ Commands:
   audit …                                 export and verify the audit log
   partner update                          change a partner's rate limit
   admin-token reset                       replace the admin token (on the server machine)
+  gateway check FILE | routes             validate a gateway config offline; list a node's gateway routes
   help [command]                          show this, or a command's usage
   --version                               print the version
 

@@ -16,6 +16,8 @@ import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import type { AppDeps } from './deps.ts';
 import { domainRoutes } from './domain/index.ts';
+import { loadGatewayConfiguration, setUpGateway } from './gateway/index.ts';
+import { purgeGatewayRecords } from './gateway/purge.ts';
 import { purgeExpiredWriteRecords, startJobs } from './jobs.ts';
 import { Argon2Verifier } from './keys/argon2.ts';
 import { FailureThrottle } from './keys/failure-throttle.ts';
@@ -79,6 +81,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     );
   }
 
+  const gatewayConfig = loadGatewayConfiguration(config);
   const db = options.db ?? (await openDatabase(config));
   const adminToken = await setUpAdminToken(db, config.adminToken);
   const keyCache = new KeyCache();
@@ -124,13 +127,15 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     ...options.benchmarkOverrides?.stages,
   };
   const deps: AppDeps = { db, config, now, logger, auditWriter };
+  const gateway = await setUpGateway(deps, gatewayConfig);
   const routes: RouteRegistrar[] = [
     domainRoutes(deps), // first: its OpenAPI catalogue records the routes registered after it
-    metricsRoutes({ argon2, keyCache, auditWriter }, stages.adminIpAllowlist),
+    metricsRoutes({ argon2, keyCache, auditWriter, extra: gateway.metrics }, stages.adminIpAllowlist),
     meRoutes,
     adminRoutes(db, now),
     auditRoutes(deps),
     consoleRoutes(deps),
+    gateway.routes, // last: a gateway route that collides with a built-in one fails the start
   ];
   const app = buildServer({
     config,
@@ -148,7 +153,12 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
         : { limit: unauthenticatedLimit, aggregator: rejections },
   });
   rejections.start();
-  const jobs = [purgeExpiredWriteRecords(db), ...auditJobs(deps), ...consoleJobs(deps)];
+  const jobs = [
+    purgeExpiredWriteRecords(db),
+    ...auditJobs(deps),
+    ...consoleJobs(deps),
+    purgeGatewayRecords(db),
+  ];
   const stopJobs = startJobs(jobs, (job, error) =>
     logger.warn({ job: job.name, err: error }, 'housekeeping job failed'),
   );
@@ -166,6 +176,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     },
     async close() {
       await app.close();
+      gateway.close();
       await stopJobs();
       await rejections.close();
       await auditWriter.drain();

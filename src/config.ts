@@ -29,6 +29,11 @@ export interface Config {
   readonly consoleUrl: string;
   readonly secretsKeys: readonly SecretsKey[];
   readonly unauthenticatedLimitPerMinute: number;
+  readonly publicUrl: string;
+  readonly gatewayConfigFile: string | undefined;
+  readonly gatewaySigningKeyFile: string | undefined;
+  readonly idempotencyLeaseMs: number;
+  readonly idempotencyMaxResponseBytes: number;
 }
 
 /** A key for encrypting secrets at rest (TOTP seeds): `kid:base64-of-32-bytes`; the first one is current. */
@@ -75,6 +80,17 @@ export function loadConfig(env: Env = process.env): Config {
       600,
       1,
       10_000_000,
+    ),
+    publicUrl: publicUrl(env),
+    gatewayConfigFile: optional(env, 'TESSERA_GATEWAY_CONFIG'),
+    gatewaySigningKeyFile: optional(env, 'TESSERA_GATEWAY_SIGNING_KEY_FILE'),
+    idempotencyLeaseMs: integer(env, 'TESSERA_IDEMPOTENCY_LEASE_MS', 60_000, 1_000, 3_600_000),
+    idempotencyMaxResponseBytes: integer(
+      env,
+      'TESSERA_IDEMPOTENCY_MAX_RESPONSE_BYTES',
+      1_048_576,
+      0,
+      16_777_216,
     ),
   };
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
@@ -157,4 +173,20 @@ function secretsKeys(env: Env, name: string): readonly SecretsKey[] {
   });
   if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new ConfigError(`${name} repeats a key id.`);
   return Object.freeze(keys);
+}
+
+/** The issuer of gateway assertions: Tessera's public base URL, as upstreams know it. */
+function publicUrl(env: Env): string {
+  const raw = optional(env, 'TESSERA_PUBLIC_URL');
+  if (raw === undefined) return consoleUrl(env);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`TESSERA_PUBLIC_URL must be an absolute http(s) URL; got "${raw}".`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`TESSERA_PUBLIC_URL must be an absolute http(s) URL; got "${raw}".`);
+  }
+  return url.origin;
 }

@@ -52,6 +52,12 @@ export const errorCatalogue = {
   'method.not_allowed': { status: 405, message: 'This method is not allowed on this path.' },
   'service.unavailable': { status: 503, message: 'The service is temporarily unavailable; retry later.' },
   'internal.error': { status: 500, message: 'An unexpected error occurred.' },
+  'upstream.unavailable': { status: 502, message: 'The upstream service could not be reached.' },
+  'upstream.timeout': { status: 504, message: 'The upstream service did not answer in time.' },
+  'upstream.invalid_response': {
+    status: 502,
+    message: 'The upstream service sent a response Tessera cannot use.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -11,6 +11,8 @@ export interface MetricSources {
   argon2: Argon2Verifier;
   keyCache: KeyCache;
   auditWriter: GroupCommitWriter;
+  /** Series of other modules (the gateway's), served with these. */
+  extra?: Registry | undefined;
 }
 
 export function metricsRoutes(sources: MetricSources, adminIpAllowlist: Stage) {
@@ -66,6 +68,7 @@ export function metricsRoutes(sources: MetricSources, adminIpAllowlist: Stage) {
       latency.observe({ route }, reply.elapsedTime / 1000);
     });
 
+    const served = sources.extra ? Registry.merge([registry, sources.extra]) : registry;
     // An async wrapper: Fastify would wait for a `done` callback from a plain two-argument function.
     const onlyFromAdminNetworks = async (...args: Parameters<Stage>) => adminIpAllowlist(...args);
     app.get(
@@ -73,7 +76,7 @@ export function metricsRoutes(sources: MetricSources, adminIpAllowlist: Stage) {
       { config: { security: { kind: 'public' } }, onRequest: onlyFromAdminNetworks },
       async (_, reply) => {
         reply.type(registry.contentType);
-        return registry.metrics();
+        return served.metrics();
       },
     );
   };

@@ -25,6 +25,7 @@ type Autocannon = (options: {
   connections: number;
   duration: number;
   requests: AutocannonRequest[];
+  overallRate?: number;
 }) => Promise<AutocannonResult>;
 
 // autocannon is CommonJS without type declarations; this is the slice of its API the benchmarks use.
@@ -66,6 +67,7 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
     requests: autocannonRequests(plan, () => {
       exhausted = true;
     }),
+    ...(plan.rate ? { overallRate: plan.rate } : {}),
   });
   const statuses: Record<string, number> = {};
   for (const [status, stats] of Object.entries(result.statusCodeStats)) statuses[status] = stats.count;

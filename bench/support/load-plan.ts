@@ -17,6 +17,8 @@ export interface LoadPlan {
    * and each request is sent once (signed writes: one Idempotency-Key, signature and quote per request).
    */
   order: 'cycle' | 'each-once';
+  /** Requests per second across all connections (autocannon's overallRate); as fast as possible when absent. */
+  rate?: number;
 }
 
 export interface LoadResult {

@@ -7,10 +7,11 @@ import { usageError } from '../command.ts';
 import { type CliIo, writeError, writeJson, writeLines } from '../output.ts';
 
 export const SERVE_USAGE = `Usage:
-  tessera serve [--json]
+  tessera serve [--gateway FILE] [--json]
 
   Runs Tessera. Configuration comes from the environment: HOST and PORT (default 127.0.0.1:8080),
   TESSERA_DATA_DIR or DATABASE_URL, TESSERA_ADMIN_TOKEN, TESSERA_TLS_CERT/TESSERA_TLS_KEY, … (see README).
+  --gateway FILE   put Tessera in front of existing APIs (same as TESSERA_GATEWAY_CONFIG=FILE)
   --json           announce the listening URL (and a generated admin token) as one JSON object
 `;
 
@@ -18,7 +19,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const json = wantsJson(argv);
   let config: Config;
   try {
-    const args = parseCommandArgs(argv);
+    const args = parseCommandArgs(argv, ['gateway']);
     if (args.help) {
       io.stdout.write(SERVE_USAGE);
       return 0;
@@ -26,7 +27,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     if (args.positionals.length > 0 || args.url !== undefined || args.token !== undefined) {
       throw new UsageError('tessera serve takes no arguments; it is configured by environment variables');
     }
-    config = loadConfig(io.env);
+    const gateway = args.string('gateway');
+    config = loadConfig(gateway === undefined ? io.env : { ...io.env, TESSERA_GATEWAY_CONFIG: gateway });
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, SERVE_USAGE, error.message, json);
     if (error instanceof ConfigError) return configError(io, error, json);

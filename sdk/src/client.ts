@@ -6,8 +6,9 @@ import { Bookings } from './bookings.ts';
 import { requestJson, type WithResponse } from './json.ts';
 import { checkMaxAttempts, checkTimeout, pickOptions, type RequestOptions } from './options.ts';
 import { Quotes } from './quotes.ts';
+import { type GenericRequestOptions, type RequestArgs, type RequestResult, sendRequest } from './request.ts';
 import { type Environment, parseApiKey } from './signing.ts';
-import { type ApiRequest, type ApiResponse, Transport } from './transport.ts';
+import { type ApiRequest, type ApiResponse, type HttpMethod, Transport } from './transport.ts';
 
 export interface TesseraOptions {
   /** `sk_(live|test)_<prefix>_<secret>`; the secret part signs every write. */
@@ -103,8 +104,15 @@ export class Tessera {
    * Low-level access for endpoints the SDK does not wrap yet, with the same signing, retries and errors.
    * The response exposes the request id and whether an idempotent write was replayed.
    */
-  request(request: ApiRequest): Promise<ApiResponse> {
-    return this.#transport.request(request);
+  request(request: ApiRequest): Promise<ApiResponse>;
+  /** A signed, retried call to any route, e.g. one a Tessera gateway fronts (see request.ts). */
+  request<T = unknown>(
+    method: HttpMethod,
+    path: string,
+    options?: GenericRequestOptions,
+  ): Promise<RequestResult<T>>;
+  request(...args: RequestArgs): Promise<unknown> {
+    return sendRequest(this.#transport, ...args);
   }
 
   /** Server time minus local time, as learnt from an `auth.timestamp.skew` rejection (0 until then). */

@@ -19,6 +19,7 @@ export type { ResponseInfo, WithResponse } from './json.ts';
 export type { RequestOptions, WriteOptions } from './options.ts';
 export type { Cabin, Money, Passengers, Quote, QuoteCreateParams } from './quotes.ts';
 export { Quotes } from './quotes.ts';
+export type { GenericRequestOptions, RequestResult } from './request.ts';
 export type { Environment, ParsedApiKey } from './signing.ts';
 export { canonicalString, parseApiKey, signRequest } from './signing.ts';
 export type { ApiRequest, ApiResponse, HttpMethod, QueryValue } from './transport.ts';

@@ -6,7 +6,7 @@ import { listAllowlist, replaceAllowlist } from '../allowlist/store.ts';
 import type { Database, Environment } from '../db/database.ts';
 import { apiError } from '../errors.ts';
 import { isoOrNull } from '../http/json.ts';
-import { ALL_SCOPES } from '../keys/scopes.ts';
+import { isScope, knownScopes, type Scope } from '../keys/scopes.ts';
 import { createKey, type KeyRecord, listKeys, regenerateKey, revokeKey } from '../keys/store.ts';
 import { InvalidCidrError } from '../net/cidr.ts';
 import {
@@ -107,6 +107,12 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
         const { id } = request.params as { id: string };
         const body = request.body as CreateKeyBody;
         await partnerOr404(db, id);
+        const unknown = (body.scopes ?? []).findIndex((scope) => !isScope(scope));
+        if (unknown >= 0) {
+          throw apiError('request.invalid', {
+            details: [{ field: `scopes.${unknown}`, message: 'is not a known scope' }],
+          });
+        }
         const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
         if (expiresAt && expiresAt.getTime() <= now()) {
           throw apiError('request.invalid', {
@@ -117,7 +123,7 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
           partnerId: id,
           environment: body.environment,
           name: body.name ?? `${body.environment} key`,
-          scopes: body.scopes ?? ALL_SCOPES,
+          scopes: (body.scopes as Scope[] | undefined) ?? knownScopes(),
           expiresAt,
         });
         reply.code(201);

@@ -66,12 +66,14 @@ export function buildOpenApiDocument(routes: readonly CataloguedRoute[], now: nu
   const registry = new SchemaRegistry();
   const today = new Date(now);
   const paths: Record<string, Json> = {};
+  const upstreamSchemas: Json = {};
   for (const route of routes) {
     if (!route.url.startsWith('/v1/')) continue;
     const path = route.url.replace(/:([A-Za-z_]+)/g, '{$1}');
     const info = operationInfo(route.method, path);
     const op = operation({ route, path, info, today, registry });
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: op };
+    Object.assign(upstreamSchemas, route.schema?.upstreamSchemas);
   }
   const shared = components();
   return {
@@ -94,7 +96,10 @@ export function buildOpenApiDocument(routes: readonly CataloguedRoute[], now: nu
       },
     ],
     paths,
-    components: { ...shared, schemas: { ...shared.schemas, ...registry.schemas } },
+    components: withUpstreamSchemas(
+      { ...shared, schemas: { ...shared.schemas, ...registry.schemas } },
+      upstreamSchemas,
+    ),
   };
 }
 
@@ -123,6 +128,27 @@ function operation(o: Operation): Json {
     responses: { ...successes(o, kind), ...failures(o, kind) },
     'x-tessera-security': { kind, ...(scope ? { scope } : {}) },
   };
+  // A gateway route's own operation (from its upstream's OpenAPI document), under Tessera's security.
+  const upstream = schema.upstreamOperation;
+  if (upstream) {
+    const own = (upstream.parameters ?? []) as Json[];
+    Object.assign(op, {
+      ...upstream,
+      ...op,
+      operationId: upstream.operationId ?? op.operationId,
+      summary: upstream.summary ?? op.summary,
+      description: [upstream.description, op.description].filter(Boolean).join('\n\n') || undefined,
+      tags: upstream.tags ?? op.tags,
+      parameters: [...own, ...((op.parameters ?? []) as Json[])],
+      // The upstream's answers, then Tessera's errors; Tessera's placeholder 200 gives way to the real one.
+      responses: {
+        ...(op.responses as Json),
+        '200': undefined,
+        ...(upstream.responses as Json),
+        ...errorsOf(op),
+      },
+    });
+  }
   return dropUndefined(op);
 }
 
@@ -185,4 +211,14 @@ function failures(o: Operation, kind: RouteKind): Json {
 
 function dropUndefined(object: Json): Json {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+/** Component schemas of gateway upstreams' documents, beside Tessera's own (their names carry a prefix). */
+function withUpstreamSchemas(base: Json, upstream: Json): Json {
+  if (Object.keys(upstream).length === 0) return base;
+  return { ...base, schemas: { ...(base.schemas as Json), ...upstream } };
+}
+
+function errorsOf(op: Json): Json {
+  return Object.fromEntries(Object.entries(op.responses as Json).filter(([status]) => Number(status) >= 400));
 }

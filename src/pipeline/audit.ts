@@ -34,6 +34,7 @@ export function auditEventFor(request: FastifyRequest, status: number, now: numb
     clientIp: ctx.clientIp,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT) : null,
     latencyMs: Math.max(0, now - ctx.startedAt),
+    detail: ctx.auditDetail ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
 // What the pipeline stages prove about a request, carried on the request for the stages after them and
 // for the handler. The presented secret is kept only for the signature stage and is never serialised.
+import type { AuditDetail } from '../audit/event.ts';
 import type { Environment } from '../db/database.ts';
 import type { VerifiedKey } from '../keys/key-cache.ts';
 import type { Scope } from '../keys/scopes.ts';
@@ -10,6 +11,8 @@ export interface RouteSecurity {
   kind: RouteKind;
   /** The permission a key needs for this route (read and signedWrite routes). */
   scope?: Scope;
+  /** `raw`: the body is forwarded as received and never parsed as JSON (gateway routes). */
+  body?: 'json' | 'raw';
 }
 
 export class RequestContext {
@@ -24,6 +27,8 @@ export class RequestContext {
   signature: Buffer | undefined;
   /** The write's audit event was committed inside its own transaction; the audit stage must not add one. */
   auditedInTransaction = false;
+  /** Extra facts for the request's audit event (a gateway route adds its upstream, status and latency). */
+  auditDetail: AuditDetail | undefined;
   #secret: string | undefined;
 
   constructor(

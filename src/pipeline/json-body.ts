@@ -7,7 +7,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export const parseJsonBody: Stage = function parseJsonBody(request) {
   const raw = request.rawBody;
-  if (raw === undefined) return;
+  if (raw === undefined || request.routeOptions.config.security?.body === 'raw') return;
   try {
     request.body = JSON.parse(utf8.decode(raw));
   } catch {

@@ -80,7 +80,7 @@ export function signedWrite(db: Database, now: () => number, handler: WriteHandl
   };
 }
 
-async function refuseReplayedSignature(
+export async function refuseReplayedSignature(
   tx: Queryable,
   partnerId: string,
   environment: string,

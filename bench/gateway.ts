@@ -1,0 +1,253 @@
+// bench/gateway — what Tessera costs in front of an existing API, against nginx as a plain reverse proxy.
+//
+//   npm run bench:gateway        (node --import tsx bench/gateway.ts [--seconds=8])
+//
+// One upstream (node:http, bench/support/upstream-server.ts), three ways to reach it, in one run:
+//   direct; through nginx (Debian's package, a private config in a temp dir, one worker, keep-alive to the
+//   upstream, no authentication); through Tessera with everything on (Argon2id key + cache, allowlist,
+//   rate limit counting every request, scope, Tessera-Assertion signed per request, durable audit event,
+//   metrics) on PostgreSQL. Tessera and nginx each get the server core; the generator and the upstream the
+//   other one.
+// 1. 64 connections, as fast as they go: throughput, p50/p99. Target: Tessera ≥ 0.5 × nginx (A B B A).
+// 2. At half of Tessera's throughput from (1), a fixed rate: a latency probe (one connection, sequential,
+//    microsecond timer) measures p50 direct and through Tessera under that load; the difference is
+//    Tessera's added latency. Target: ≤ 1 ms.
+// Writes the table to stdout and replaces the gateway section of bench/RESULTS.md.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Actor } from '../src/actor.ts';
+import { createTessera, type Tessera } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { randomToken } from '../src/crypto.ts';
+import { knownScopes } from '../src/keys/scopes.ts';
+import { createKey } from '../src/keys/store.ts';
+import { createLogger } from '../src/log.ts';
+import { createPartner } from '../src/partners/store.ts';
+import { runInChild } from './support/child.ts';
+import { asMeasurement, compareInterleaved, refused, statusMix } from './support/compare.ts';
+import { coreLayout, onGeneratorCore, pinServerProcess } from './support/cpus.ts';
+import type { ProbePlan, ProbeResult } from './support/latency-probe.ts';
+import { runLoad } from './support/load.ts';
+import type { LoadPlan, LoadResult } from './support/load-plan.ts';
+import { type Nginx, nginxBinary, startNginx } from './support/nginx.ts';
+import { type BenchOptions, benchOptions } from './support/options.ts';
+import { createBenchDatabase } from './support/postgres.ts';
+import { resultsNotes, resultsTable, type ScenarioRow } from './support/report.ts';
+import { isMain, progress } from './support/standalone.ts';
+
+const CONNECTIONS = 64;
+const PATH = '/v1/accounts/acc_1';
+const UPSTREAM = fileURLToPath(new URL('./support/upstream-server.ts', import.meta.url));
+const PROBE = fileURLToPath(new URL('./support/latency-probe.ts', import.meta.url));
+const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+
+async function startUpstream(): Promise<{ port: number; child: ChildProcess }> {
+  const { command, args } = onGeneratorCore(process.execPath, ['--import', 'tsx', UPSTREAM]);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [
+    string,
+  ];
+  return { port: (JSON.parse(line) as { port: number }).port, child };
+}
+
+async function startGatewayNode(
+  upstreamPort: number,
+  dir: string,
+  db: Awaited<ReturnType<typeof createBenchDatabase>>['db'],
+): Promise<{ tessera: Tessera; url: string; key: string }> {
+  const signingKey = join(dir, 'signing-key.pem');
+  writeFileSync(
+    signingKey,
+    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  );
+  const configFile = join(dir, 'gateway.yaml');
+  writeFileSync(
+    configFile,
+    `upstreams:\n  ledger: { url: "http://127.0.0.1:${upstreamPort}", max_connections: ${CONNECTIONS} }\nroutes:\n  - { path: /v1/accounts/:account_id, methods: [GET], upstream: ledger, scope: accounts:read }\n`,
+  );
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    TESSERA_ADMIN_TOKEN: randomToken(),
+    TESSERA_LOG_LEVEL: 'silent',
+    TESSERA_RATE_LIMIT_PER_MINUTE: '10000000',
+    TESSERA_GATEWAY_CONFIG: configFile,
+    TESSERA_GATEWAY_SIGNING_KEY_FILE: signingKey,
+    TESSERA_PUBLIC_URL: 'https://api.bench.example',
+  });
+  const tessera = await createTessera(config, { db, logger: createLogger('silent') });
+  const url = await tessera.listen();
+  const actor = new Actor('system', 'bench');
+  const partner = await createPartner(db, actor, { name: 'Bench Bank' });
+  const issued = await createKey(db, actor, {
+    partnerId: partner.id,
+    environment: 'test',
+    name: 'bench',
+    scopes: knownScopes(),
+    expiresAt: null,
+  });
+  return { tessera, url, key: issued.key };
+}
+
+function probe(plan: ProbePlan): Promise<ProbeResult> {
+  return runInChild<ProbePlan, ProbeResult>(PROBE, plan, onGeneratorCore);
+}
+
+/** The probe's p50/p99 while a generator holds `rate` req/s against the same target. */
+async function latencyUnderLoad(
+  target: Omit<LoadPlan, 'seconds'>,
+  headers: Record<string, string>,
+  seconds: number,
+): Promise<{ load: LoadResult; probe: ProbeResult }> {
+  const [load, probed] = await Promise.all([
+    runLoad({ ...target, seconds }),
+    probe({ url: target.url, path: PATH, headers, seconds: Math.max(1, seconds - 1) }),
+  ]);
+  return { load, probe: probed };
+}
+
+export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]> {
+  const binary = nginxBinary();
+  if (!binary) throw new Error('nginx is not installed: apt-get install -y nginx (Debian package)');
+  const database = await createBenchDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-gateway-'));
+  const upstream = await startUpstream();
+  let nginx: Nginx | undefined;
+  let node: Awaited<ReturnType<typeof startGatewayNode>> | undefined;
+  try {
+    node = await startGatewayNode(upstream.port, dir, database.db);
+    nginx = await startNginx(binary, upstream.port, CONNECTIONS, onServerCore);
+    const auth = { authorization: `Bearer ${node.key}` };
+    const read = (url: string, headers: Record<string, string> = {}) => ({
+      url,
+      connections: CONNECTIONS,
+      requests: [{ method: 'GET' as const, path: PATH, headers }],
+      order: 'cycle' as const,
+    });
+    const direct = read(`http://127.0.0.1:${upstream.port}`);
+
+    progress('gateway: direct to the upstream, 64 connections');
+    await runLoad({ ...direct, seconds: options.warmupSeconds });
+    const directMax = await runLoad({ ...direct, seconds: options.seconds });
+    progress('gateway: Tessera vs nginx, 64 connections (A B B A)');
+    const max = await compareInterleaved(
+      read(node.url, auth),
+      read(nginx.url),
+      options.seconds,
+      options.warmupSeconds,
+    );
+
+    const rate = Math.max(1, Math.round(max.measured.okPerSecond / 2));
+    progress(`gateway: latency at half of Tessera's throughput (${rate} req/s)`);
+    const atRateDirect = await latencyUnderLoad({ ...direct, rate }, {}, options.seconds);
+    const atRateTessera = await latencyUnderLoad({ ...read(node.url, auth), rate }, auth, options.seconds);
+    const atRateNginx = await latencyUnderLoad({ ...read(nginx.url), rate }, {}, options.seconds);
+    const added = Math.round((atRateTessera.probe.p50 - atRateDirect.probe.p50) * 1000) / 1000;
+    const addedNginx = Math.round((atRateNginx.probe.p50 - atRateDirect.probe.p50) * 1000) / 1000;
+
+    return [
+      {
+        scenario: 'gateway: GET direct to the upstream (node:http), 64 connections',
+        measured: asMeasurement('direct', directMax),
+        checks: [
+          { label: `every request answered 2xx (${statusMix(directMax)})`, ok: refused(directMax) === 0 },
+        ],
+        notes: ['the ceiling: no proxy at all; the upstream runs on the generator core'],
+      },
+      {
+        scenario: 'gateway: GET through Tessera (everything on) vs nginx reverse proxy, 64 connections',
+        measured: asMeasurement('Tessera', max.measured),
+        baseline: asMeasurement(`nginx (${nginx.version.replace('nginx version: ', '')})`, max.baseline),
+        target: 0.5,
+        checks: [
+          {
+            label: `every Tessera request answered 2xx (${statusMix(max.measured)})`,
+            ok: refused(max.measured) === 0,
+          },
+        ],
+        notes: [
+          'Tessera: Argon2id key (cached), IP allowlist, rate limit (counting, never refusing), scope, Ed25519 Tessera-Assertion per request, durable audit event (group commit, PostgreSQL), metrics',
+          `nginx: 1 worker on the server core, keepalive ${CONNECTIONS} to the upstream, no authentication; status mix ${statusMix(max.baseline)}`,
+          `rounds nginx, Tessera, Tessera, nginx of ${Math.round(options.seconds / 2)} s each after ${options.warmupSeconds} s warm-up per side; p50 weighted mean, p99 worst round`,
+        ],
+      },
+      {
+        scenario: `gateway: added p50 at half of Tessera's max (${rate} req/s), probe`,
+        measured: {
+          label: 'Tessera (probe)',
+          throughput: atRateTessera.load.okPerSecond,
+          unit: 'req/s',
+          p50: atRateTessera.probe.p50,
+          p99: atRateTessera.probe.p99,
+        },
+        baseline: {
+          label: 'direct (probe)',
+          throughput: atRateDirect.load.okPerSecond,
+          unit: 'req/s',
+          p50: atRateDirect.probe.p50,
+          p99: atRateDirect.probe.p99,
+        },
+        checks: [{ label: `Tessera's added p50: ${added} ms (target ≤ 1 ms)`, ok: added <= 1 }],
+        notes: [
+          `a generator holds ${rate} req/s (64 connections) while a probe (1 connection, sequential, microsecond timer) measures latency; probe samples: direct ${atRateDirect.probe.samples}, Tessera ${atRateTessera.probe.samples}, nginx ${atRateNginx.probe.samples}`,
+          `nginx at the same rate: probe p50 ${atRateNginx.probe.p50} ms, p99 ${atRateNginx.probe.p99} ms (added p50 ${addedNginx} ms)`,
+          `generator's own view (whole ms): direct p50 ${atRateDirect.load.p50} ms / p99 ${atRateDirect.load.p99} ms; Tessera p50 ${atRateTessera.load.p50} ms / p99 ${atRateTessera.load.p99} ms; nginx p50 ${atRateNginx.load.p50} ms / p99 ${atRateNginx.load.p99} ms`,
+        ],
+      },
+    ];
+  } finally {
+    await nginx?.close();
+    await node?.tessera.close();
+    upstream.child.kill('SIGTERM');
+    await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function onServerCore(command: string, args: string[]): { command: string; args: string[] } {
+  const wrapped = onGeneratorCore(command, args);
+  return wrapped.command === 'taskset'
+    ? { command: 'taskset', args: ['-c', '0', command, ...args] }
+    : wrapped;
+}
+
+/** Replaces (or appends) the `## Gateway` section of bench/RESULTS.md; the rest is `npm run bench`'s. */
+function writeResults(rows: ScenarioRow[], seconds: number): void {
+  const start = '<!-- gateway:start -->';
+  const end = '<!-- gateway:end -->';
+  const section = `${start}
+## Gateway (\`npm run bench:gateway\`)
+
+Produced by \`npm run bench:gateway\` (\`bench/gateway.ts\`, ${seconds} s phases) on ${new Date().toISOString()}; load
+average after the run ${loadavg()
+    .map((v) => v.toFixed(2))
+    .join(', ')}. ${coreLayout()}. Same upstream (node:http)
+for every side; Tessera on PostgreSQL (local server, loopback).
+
+${resultsTable(rows)}
+
+${resultsNotes(rows)}
+${end}`;
+  const current = readFileSync(RESULTS, 'utf8');
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  const next =
+    from >= 0 && to > from
+      ? `${current.slice(0, from)}${section}${current.slice(to + end.length)}`
+      : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(RESULTS, next);
+}
+
+if (isMain(import.meta.url)) {
+  pinServerProcess();
+  const options = benchOptions();
+  const rows = await benchGateway(options);
+  console.log(`\n${resultsTable(rows)}\n\n${resultsNotes(rows)}`);
+  writeResults(rows, options.seconds);
+}

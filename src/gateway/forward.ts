@@ -1,0 +1,189 @@
+// The gateway's handlers. By the time they run, the pipeline has authenticated the key, checked the
+// allowlist, rate limit and scope and, on writes, the timestamp, signature and Idempotency-Key. A read is
+// forwarded and its response streamed back as it arrives (a 50 MB download is never held in memory); a
+// write is forwarded under an idempotency lease (lease.ts) and its bounded response stored for replay.
+import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sha256Hex } from '../crypto.ts';
+import { type ApiError, apiError } from '../errors.ts';
+import { auditEventFor } from '../pipeline/audit.ts';
+import { requestFingerprint } from '../pipeline/write-transaction.ts';
+import { contentDigest, signAssertion } from './assertion.ts';
+import { partnerResponseHeaders, upstreamRequestHeaders } from './headers.ts';
+import type { StoredGatewayResponse, WriteLeases } from './lease.ts';
+import type { GatewayMetrics, UpstreamErrorKind } from './metrics.ts';
+import type { AssertionKeys } from './signing-key.ts';
+import { type ForwardOutcome, type OutgoingRequest, readBounded, type UpstreamPool } from './upstream.ts';
+
+export interface ForwarderDeps {
+  readonly keys: AssertionKeys;
+  readonly leases: WriteLeases;
+  readonly metrics: GatewayMetrics;
+  readonly issuer: string;
+  readonly maxStoredResponseBytes: number;
+  readonly now: () => number;
+}
+
+const FAILURES: Record<Exclude<ForwardOutcome['kind'], 'response'>, ApiError['code']> = {
+  unavailable: 'upstream.unavailable',
+  timeout: 'upstream.timeout',
+};
+
+export class Forwarder {
+  constructor(private readonly deps: ForwarderDeps) {}
+
+  async read(pool: UpstreamPool, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const name = pool.upstream.name;
+    const finished = this.deps.metrics.started(name);
+    const outcome = await pool.forward(await this.#outgoing(pool, request, undefined));
+    if (outcome.kind !== 'response') {
+      finished();
+      throw this.#failure(request, name, outcome.kind, outcome.elapsedMs);
+    }
+    const { response } = outcome;
+    response.once('close', finished);
+    this.#answered(request, name, response, outcome.elapsedMs);
+    reply.code(response.statusCode ?? 502).headers(partnerResponseHeaders(response.headers));
+    if (request.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304) {
+      response.resume();
+      return reply.send();
+    }
+    return reply.send(response);
+  }
+
+  async write(pool: UpstreamPool, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const ctx = request.tessera;
+    const key = ctx.key;
+    const idempotencyKey = ctx.idempotencyKey;
+    if (!key || !idempotencyKey) throw new Error('a gateway write ran before authentication');
+    const scope = { partnerId: key.partnerId, environment: key.environment };
+    const claim = await this.deps.leases.claim({
+      scope,
+      idempotencyKey,
+      fingerprint: requestFingerprint(request),
+      signatureHash: sha256Hex(String(request.headers['x-signature'])),
+    });
+    if (claim.kind === 'replay') return replay(reply, claim.response);
+
+    const name = pool.upstream.name;
+    const release = async (status: number) => {
+      await this.deps.leases.release(scope, idempotencyKey, claim.claimId, this.#auditEvent(request, status));
+      ctx.auditedInTransaction = true;
+    };
+    const finished = this.deps.metrics.started(name);
+    let outcome: ForwardOutcome;
+    let body: Buffer | undefined;
+    try {
+      outcome = await pool.forward(await this.#outgoing(pool, request, idempotencyKey));
+      if (outcome.kind === 'response')
+        body = await readBounded(outcome.response, this.deps.maxStoredResponseBytes);
+    } finally {
+      finished();
+    }
+    if (outcome.kind !== 'response') {
+      const error = this.#failure(request, name, outcome.kind, outcome.elapsedMs);
+      await release(error.status);
+      throw error;
+    }
+    const { response } = outcome;
+    this.#answered(request, name, response, outcome.elapsedMs);
+    if (body === undefined) {
+      // Too large to store for a replay: the partner gets an error and may retry (the upstream dedupes).
+      const error = this.#failure(request, name, 'invalid_response', outcome.elapsedMs);
+      await release(error.status);
+      throw error;
+    }
+    const status = response.statusCode ?? 502;
+    if (status >= 500) {
+      await release(status);
+    } else {
+      const event = this.#auditEvent(request, status);
+      await this.deps.leases.complete(scope, idempotencyKey, claim.claimId, storable(response, body), event);
+      ctx.auditedInTransaction = true;
+    }
+    return reply.code(status).headers(partnerResponseHeaders(response.headers)).send(body);
+  }
+
+  async #outgoing(
+    pool: UpstreamPool,
+    request: FastifyRequest,
+    idempotencyKey: string | undefined,
+  ): Promise<OutgoingRequest> {
+    const ctx = request.tessera;
+    const key = ctx.key;
+    if (!key) throw new Error('a gateway route ran before authentication');
+    const target = request.raw.url ?? request.url;
+    const body = idempotencyKey === undefined ? undefined : (request.rawBody ?? Buffer.alloc(0));
+    const digest = body && body.length > 0 ? contentDigest(body) : undefined;
+    const assertion = await signAssertion(
+      this.deps.keys.current,
+      {
+        issuer: this.deps.issuer,
+        audience: pool.upstream.name,
+        partnerId: key.partnerId,
+        environment: key.environment,
+        keyId: key.id,
+        scopes: key.scopes,
+        requestId: ctx.requestId,
+        method: request.method,
+        target,
+        contentDigest: digest,
+      },
+      this.deps.now(),
+    );
+    const headers = upstreamRequestHeaders(request.headers, {
+      requestId: ctx.requestId,
+      clientIp: ctx.clientIp,
+      protocol: request.protocol,
+      idempotencyKey,
+      contentDigest: digest,
+      contentLength: body?.length,
+      assertion,
+    });
+    return { method: request.method, target, headers, body };
+  }
+
+  #answered(request: FastifyRequest, upstream: string, response: IncomingMessage, elapsedMs: number): void {
+    const status = response.statusCode ?? 0;
+    this.deps.metrics.answered(upstream, status, elapsedMs);
+    request.tessera.auditDetail = {
+      upstream,
+      upstream_status: status,
+      upstream_latency_ms: Math.round(elapsedMs),
+    };
+  }
+
+  #failure(request: FastifyRequest, upstream: string, kind: UpstreamErrorKind, elapsedMs: number): ApiError {
+    this.deps.metrics.failed(upstream, kind);
+    const code = kind === 'invalid_response' ? 'upstream.invalid_response' : FAILURES[kind];
+    request.tessera.auditDetail = {
+      ...request.tessera.auditDetail,
+      upstream,
+      upstream_error: kind,
+      upstream_latency_ms: Math.round(elapsedMs),
+    };
+    request.tessera.errorCode = code;
+    return apiError(code);
+  }
+
+  #auditEvent(request: FastifyRequest, status: number) {
+    return auditEventFor(request, status, this.deps.now());
+  }
+}
+
+function storable(response: IncomingMessage, body: Buffer): StoredGatewayResponse {
+  const location = response.headers.location;
+  return {
+    status: response.statusCode ?? 502,
+    contentType: response.headers['content-type'] ?? null,
+    location: typeof location === 'string' ? location : null,
+    body,
+  };
+}
+
+function replay(reply: FastifyReply, stored: StoredGatewayResponse): FastifyReply {
+  reply.code(stored.status).header('idempotent-replayed', 'true');
+  if (stored.contentType) reply.header('content-type', stored.contentType);
+  if (stored.location) reply.header('location', stored.location);
+  return reply.send(stored.body);
+}

@@ -1,0 +1,85 @@
+// Which headers cross the gateway. Hop-by-hop headers (RFC 9110 §7.6.1, plus any the Connection header
+// names) belong to one connection and never cross. Towards the upstream, the partner's credentials
+// (Authorization, X-Signature, X-Timestamp, Cookie) are removed, and so is anything the partner could use
+// to impersonate Tessera (Tessera-Assertion, Content-Digest, X-Forwarded-*): Tessera sets those itself.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
+
+const NEVER_FORWARDED = new Set([
+  'host',
+  'authorization',
+  'x-signature',
+  'x-timestamp',
+  'cookie',
+  'content-length',
+  'idempotency-key',
+  'tessera-assertion',
+  'tessera-request-id',
+  'content-digest',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-real-ip',
+]);
+
+/** Response headers Tessera sets on every answer and the upstream may not override. */
+const TESSERA_OWNED = new Set(['x-request-id', 'strict-transport-security', 'x-content-type-options']);
+
+export interface ForwardedFacts {
+  readonly requestId: string;
+  readonly clientIp: string;
+  readonly protocol: string;
+  readonly idempotencyKey: string | undefined;
+  readonly contentDigest: string | undefined;
+  readonly contentLength: number | undefined;
+  readonly assertion: string;
+}
+
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  facts: ForwardedFacts,
+): OutgoingHttpHeaders {
+  const dropped = connectionScoped(incoming.connection);
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || NEVER_FORWARDED.has(name) || dropped.has(name))
+      continue;
+    headers[name] = value;
+  }
+  headers['tessera-request-id'] = facts.requestId;
+  headers['x-forwarded-for'] = facts.clientIp;
+  headers['x-forwarded-proto'] = facts.protocol;
+  headers['tessera-assertion'] = facts.assertion;
+  if (facts.idempotencyKey) headers['idempotency-key'] = facts.idempotencyKey;
+  if (facts.contentDigest) headers['content-digest'] = facts.contentDigest;
+  if (facts.contentLength !== undefined) headers['content-length'] = String(facts.contentLength);
+  return headers;
+}
+
+/** The upstream's response headers the partner receives: all but hop-by-hop and those Tessera owns. */
+export function partnerResponseHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
+  const dropped = connectionScoped(incoming.connection);
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || TESSERA_OWNED.has(name) || dropped.has(name)) continue;
+    headers[name] = value;
+  }
+  return headers;
+}
+
+function connectionScoped(connection: string | undefined): Set<string> {
+  if (!connection) return new Set();
+  return new Set(connection.split(',').map((token) => token.trim().toLowerCase()));
+}
