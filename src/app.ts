@@ -109,7 +109,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     : new MemoryRateLimitStore(now);
   const auditWriter = new GroupCommitWriter(db);
   const unauthenticatedLimit = new UnauthenticatedLimit(config.unauthenticatedLimitPerMinute, now, (key) =>
-    verifier.isFreshlyVerified(key),
+    verifier.holdsVerifiedSecret(key),
   );
   const rejections = new RejectionAggregator(auditWriter, now);
 

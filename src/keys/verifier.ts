@@ -41,14 +41,14 @@ export class KeyVerifier {
     private readonly refusalTtlMs = 60_000,
   ) {}
 
-  /** True when this node verified exactly this key recently: a check that costs no Argon2id and no I/O. */
-  isFreshlyVerified(presented: PresentedKey): boolean {
+  /**
+   * True when this node has verified exactly this key (prefix and secret) and still holds it: a check that
+   * costs one keyed digest, no Argon2id and no I/O. It proves the caller holds a secret that was right; the
+   * full verification (revocation, expiry, re-reading an aged entry) still follows in verify().
+   */
+  holdsVerifiedSecret(presented: PresentedKey): boolean {
     const cached = this.cache.get(presented.prefix);
-    return (
-      cached !== undefined &&
-      this.now() - cached.checkedAt < this.cacheTtlMs &&
-      this.cache.secretMatches(cached, presented.secret)
-    );
+    return cached !== undefined && this.cache.secretMatches(cached, presented.secret);
   }
 
   async verify(presented: PresentedKey, clientIp: string): Promise<KeyVerification> {

@@ -3,8 +3,9 @@
 // no valid key cannot make the node parse keys, read the database or grow the audit log without bound:
 // past TESSERA_UNAUTHENTICATED_LIMIT_PER_MINUTE such failures from one address (an IPv6 client per /64) in a
 // minute, its requests get 429 rate_limit.exceeded with Retry-After until the window ends. The count is kept
-// per node, in the one fixed-window counter. A key this node verified moments ago still passes (checking it
-// costs one keyed digest, no I/O): a partner behind the same NAT as a flooding client keeps working.
+// per node, in the one fixed-window counter. A key this node has verified still passes on to authentication
+// (recognising it costs one keyed digest, no I/O): a partner behind the same NAT as a flooding client keeps
+// working, while anything that would need a database read or Argon2id is refused.
 import { apiError } from '../errors.ts';
 import { type PresentedKey, parseBearer } from '../keys/format.ts';
 import { addressBucket } from '../net/address-bucket.ts';
@@ -19,7 +20,7 @@ export class UnauthenticatedLimit {
   constructor(
     private readonly perMinute: number,
     private readonly now: () => number,
-    private readonly isFreshlyVerified: (key: PresentedKey) => boolean = () => false,
+    private readonly holdsVerifiedSecret: (key: PresentedKey) => boolean = () => false,
   ) {}
 
   readonly stage: Stage = (request) => {
@@ -33,7 +34,7 @@ export class UnauthenticatedLimit {
 
   #presentsKnownKey(authorization: string | undefined): boolean {
     const parsed = parseBearer(authorization);
-    return parsed.kind === 'key' && this.isFreshlyVerified(parsed.key);
+    return parsed.kind === 'key' && this.holdsVerifiedSecret(parsed.key);
   }
 
   /** Counts a request from this address that failed authentication or matched no route. */
