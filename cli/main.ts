@@ -2,7 +2,6 @@
 import { DatabaseUnavailableError } from '../src/db/database.ts';
 import { wantsJson } from './args.ts';
 import { usageError } from './command.ts';
-import { runAdminToken } from './commands/admin-token.ts';
 import { runAllowlist } from './commands/allowlist.ts';
 import { runAudit } from './commands/audit.ts';
 import { runKey } from './commands/key.ts';
@@ -24,7 +23,8 @@ const GROUPS: Record<string, CommandGroup> = {
   allowlist: runAllowlist,
   user: runUser,
   audit: runAudit,
-  'admin-token': runAdminToken,
+  // Opens the database itself, so it is loaded on demand like serve.
+  'admin-token': async (args, io) => (await import('./commands/admin-token.ts')).runAdminToken(args, io),
 };
 
 export const USAGE = `Usage: tessera <command> [options]
