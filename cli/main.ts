@@ -2,7 +2,6 @@
 import { DatabaseUnavailableError } from '../src/db/database.ts';
 import { wantsJson } from './args.ts';
 import { usageError } from './command.ts';
-import { runAdminToken } from './commands/admin-token.ts';
 import { runAllowlist } from './commands/allowlist.ts';
 import { runAudit } from './commands/audit.ts';
 import { runGateway } from './commands/gateway.ts';
@@ -25,7 +24,8 @@ const GROUPS: Record<string, CommandGroup> = {
   allowlist: runAllowlist,
   user: runUser,
   audit: runAudit,
-  'admin-token': runAdminToken,
+  // Opens the database itself, so it is loaded on demand like serve.
+  'admin-token': async (args, io) => (await import('./commands/admin-token.ts')).runAdminToken(args, io),
   gateway: runGateway,
 };
 
