@@ -3,6 +3,8 @@
 import type { Environment } from '../db/database.ts';
 import type { VerifiedKey } from '../keys/key-cache.ts';
 import type { Scope } from '../keys/scopes.ts';
+import type { StaffIdentity } from '../staff/identity.ts';
+import type { StaffPermission } from '../staff/permissions.ts';
 
 export type RouteKind = 'public' | 'read' | 'signedWrite' | 'admin';
 
@@ -10,6 +12,8 @@ export interface RouteSecurity {
   kind: RouteKind;
   /** The permission a key needs for this route (read and signedWrite routes). */
   scope?: Scope;
+  /** The staff permission an admin route needs; an admin route that declares none needs `admin`. */
+  staff?: StaffPermission;
 }
 
 export class RequestContext {
@@ -18,6 +22,8 @@ export class RequestContext {
   claimedKey: VerifiedKey | undefined;
   /** Set by the admin stage once the admin token is verified. */
   admin = false;
+  /** Set with `admin`: the person (or the automation token) the admin stage proved. */
+  staff: StaffIdentity | undefined;
   errorCode: string | undefined;
   idempotencyKey: string | undefined;
   /** The write's audit event was committed inside its own transaction; the audit stage must not add one. */

@@ -15,6 +15,7 @@ export interface PipelineStages {
   parseJsonBody: Stage;
   adminIpAllowlist: Stage;
   authenticateAdmin: Stage;
+  authorizeStaff: Stage;
 }
 
 export interface Pipeline {
@@ -37,7 +38,10 @@ export function pipelineFor(kind: RouteKind, s: PipelineStages): Pipeline {
         preValidation: [s.verifySignature, s.requireIdempotencyKey, s.parseJsonBody],
       };
     case 'admin':
-      return { onRequest: [s.adminIpAllowlist, s.authenticateAdmin], preValidation: [s.parseJsonBody] };
+      return {
+        onRequest: [s.adminIpAllowlist, s.authenticateAdmin, s.authorizeStaff],
+        preValidation: [s.parseJsonBody],
+      };
   }
 }
 
