@@ -4,6 +4,8 @@ import { usageError } from './command.ts';
 import { runAllowlist } from './commands/allowlist.ts';
 import { runAudit } from './commands/audit.ts';
 import { runKey } from './commands/key.ts';
+import { runLogin } from './commands/login.ts';
+import { runLogout } from './commands/logout.ts';
 import { runPartner } from './commands/partner.ts';
 import { runUser } from './commands/user.ts';
 import type { CliIo } from './output.ts';
@@ -20,6 +22,8 @@ const GROUPS: Record<string, CommandGroup> = {
   allowlist: runAllowlist,
   user: runUser,
   audit: runAudit,
+  login: runLogin,
+  logout: runLogout,
 };
 
 export const USAGE = `Usage: tessera <command> [options]
@@ -31,10 +35,12 @@ Commands:
   allowlist set | show                    manage a partner's IP allowlist
   user invite                             invite a partner's console user
   audit …                                 export and verify the audit log
+  login | logout                          sign in as yourself at the staff OpenID Provider, or forget it
   help [command]                          show this, or a command's usage
 
 Every client command talks to the admin API at TESSERA_URL (default http://127.0.0.1:8080) with
-TESSERA_ADMIN_TOKEN (--url and --token override them), and prints one JSON object with --json.
+TESSERA_ADMIN_TOKEN (--url and --token override them; without either, the tokens of tessera login),
+and prints one JSON object with --json.
 Exit codes: 0 ok, 1 the API or the operation failed, 2 usage error.
 `;
 

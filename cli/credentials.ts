@@ -1,0 +1,58 @@
+// A staff member's personal tokens from `tessera login`, kept in ~/.config/tessera/credentials.json
+// (or $XDG_CONFIG_HOME/tessera/…). The file is created with mode 0600 in a 0700 directory, and rewritten
+// through a temporary file so a crash never leaves half a token behind.
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface StoredCredentials {
+  issuer: string;
+  access_token: string;
+  /** Epoch milliseconds. */
+  expires_at: number;
+  refresh_token?: string;
+  subject?: string;
+  email?: string;
+}
+
+export function credentialsPath(env: Record<string, string | undefined>): string {
+  const base = env.XDG_CONFIG_HOME?.trim() || join(env.HOME?.trim() || '.', '.config');
+  return join(base, 'tessera', 'credentials.json');
+}
+
+export function saveCredentials(
+  env: Record<string, string | undefined>,
+  credentials: StoredCredentials,
+): string {
+  const path = credentialsPath(env);
+  const dir = join(path, '..');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600, flag: 'w' });
+  chmodSync(temporary, 0o600); // a file left by an earlier crash keeps its old mode otherwise
+  renameSync(temporary, path);
+  return path;
+}
+
+/** The stored credentials, or undefined when there are none or they cannot be read. */
+export function loadCredentials(env: Record<string, string | undefined>): StoredCredentials | undefined {
+  try {
+    const value: unknown = JSON.parse(readFileSync(credentialsPath(env), 'utf8'));
+    if (typeof value !== 'object' || value === null) return undefined;
+    const stored = value as Partial<StoredCredentials>;
+    if (typeof stored.access_token !== 'string' || typeof stored.expires_at !== 'number') return undefined;
+    if (typeof stored.issuer !== 'string') return undefined;
+    return stored as StoredCredentials;
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeCredentials(env: Record<string, string | undefined>): boolean {
+  const path = credentialsPath(env);
+  try {
+    rmSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
