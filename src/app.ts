@@ -40,6 +40,7 @@ import { RedisRateLimitStore } from './rate-limit/redis-store.ts';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/store.ts';
 import { buildServer, type RouteRegistrar } from './server.ts';
 import { StaffTokenVerifier } from './staff/access-token.ts';
+import { staffConsoleRoutes } from './staff/console/index.ts';
 
 export interface TesseraOptions {
   logger?: Logger;
@@ -127,6 +128,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     staffAdminRoutes(deps),
     auditRoutes(deps),
     consoleRoutes(deps),
+    staffConsoleRoutes(deps),
   ];
   const app = buildServer({
     config,
