@@ -76,9 +76,20 @@ function configuration(consoleRedirect: string): Configuration {
         response_types: ['code'],
       },
     ],
+    // Scope claims (email, groups) in the ID token too, as Keycloak's mappers put them there.
+    conformIdTokenClaims: false,
     cookies: { keys: ['test-cookie-key-0123456789abcdef'] },
     pkce: { required: () => true },
-    claims: { openid: ['sub'], email: ['email'], groups: ['groups'] },
+    claims: {
+      acr: null,
+      amr: null,
+      auth_time: null,
+      iss: null,
+      sid: null,
+      openid: ['sub', 'amr', 'acr', 'auth_time'],
+      email: ['email'],
+      groups: ['groups'],
+    },
     scopes: ['openid', 'email', 'groups'],
     features: {
       devInteractions: { enabled: false },
