@@ -73,7 +73,9 @@ for (const target of databaseTargets()) {
         ],
       );
       const page = await agents.nomfa?.open(`${h.baseUrl}/staff`);
-      assert.match(page?.url ?? '', /\/interaction\/|\/staff\/login/, 'no session was created');
+      // No session was created: /staff sends the person back through sign-in, which refuses again.
+      assert.equal(page?.status, 403);
+      assert.match(page?.text ?? '', /A second factor is required/);
     });
 
     test('an admin signs in and suspends a partner; its key then gets 403 partner.suspended', async () => {
