@@ -14,16 +14,25 @@ export interface StoredCredentials {
   email?: string;
 }
 
-export function credentialsPath(env: Record<string, string | undefined>): string {
-  const base = env.XDG_CONFIG_HOME?.trim() || join(env.HOME?.trim() || '.', '.config');
-  return join(base, 'tessera', 'credentials.json');
+/** Where the credentials live; undefined when neither XDG_CONFIG_HOME nor HOME says where home is. */
+export function credentialsPath(env: Record<string, string | undefined>): string | undefined {
+  const xdg = env.XDG_CONFIG_HOME?.trim();
+  const home = env.HOME?.trim();
+  if (!xdg && !home) return undefined;
+  return join(xdg || join(home ?? '', '.config'), 'tessera', 'credentials.json');
+}
+
+function requirePath(env: Record<string, string | undefined>): string {
+  const path = credentialsPath(env);
+  if (path === undefined) throw new Error('HOME is not set, so there is nowhere to keep the credentials');
+  return path;
 }
 
 export function saveCredentials(
   env: Record<string, string | undefined>,
   credentials: StoredCredentials,
 ): string {
-  const path = credentialsPath(env);
+  const path = requirePath(env);
   const dir = join(path, '..');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.tmp`;
@@ -35,8 +44,10 @@ export function saveCredentials(
 
 /** The stored credentials, or undefined when there are none or they cannot be read. */
 export function loadCredentials(env: Record<string, string | undefined>): StoredCredentials | undefined {
+  const path = credentialsPath(env);
+  if (path === undefined) return undefined;
   try {
-    const value: unknown = JSON.parse(readFileSync(credentialsPath(env), 'utf8'));
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
     if (typeof value !== 'object' || value === null) return undefined;
     const stored = value as Partial<StoredCredentials>;
     if (typeof stored.access_token !== 'string' || typeof stored.expires_at !== 'number') return undefined;
@@ -49,6 +60,7 @@ export function loadCredentials(env: Record<string, string | undefined>): Stored
 
 export function removeCredentials(env: Record<string, string | undefined>): boolean {
   const path = credentialsPath(env);
+  if (path === undefined) return false;
   try {
     rmSync(path);
     return true;

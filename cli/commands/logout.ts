@@ -17,7 +17,7 @@ export function runLogout(args: string[], io: CliIo): Promise<number> {
       run: async ({ args: parsed }) => {
         expectNoPositionals(parsed);
         const removed = removeCredentials(io.env);
-        const path = credentialsPath(io.env);
+        const path = credentialsPath(io.env) ?? '~/.config/tessera/credentials.json';
         if (parsed.json) writeJson(io, { signed_out: removed, credentials: path });
         else writeLines(io, [removed ? `Signed out; removed ${path}` : 'Not signed in.']);
         return 0;
