@@ -2,6 +2,7 @@
 // Failures come back as values carrying the API's own code and request id, never as exceptions.
 import { isLoopbackHost } from '../src/net/loopback.ts';
 import { type ParsedArgs, UsageError } from './args.ts';
+import { loadCredentials } from './credentials.ts';
 import type { CliError } from './output.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -19,10 +20,15 @@ export class AdminClient {
     this.#token = token;
   }
 
-  /** The client for a command: --url/--token first, then TESSERA_URL/TESSERA_ADMIN_TOKEN. */
+  /**
+   * The client for a command: --url/--token first, then TESSERA_URL/TESSERA_ADMIN_TOKEN, then the
+   * personal token kept by `tessera login` while it is unexpired.
+   */
   static from(args: ParsedArgs, env: Record<string, string | undefined>): AdminClient {
     const url = parseServerUrl(args.url ?? env.TESSERA_URL?.trim() ?? DEFAULT_URL);
-    return new AdminClient(url, args.token ?? (env.TESSERA_ADMIN_TOKEN?.trim() || undefined));
+    const personal = loadCredentials(env);
+    const loggedIn = personal && personal.expires_at > Date.now() ? personal.access_token : undefined;
+    return new AdminClient(url, args.token ?? (env.TESSERA_ADMIN_TOKEN?.trim() || loggedIn));
   }
 
   get(path: string): Promise<AdminResult> {
@@ -42,7 +48,8 @@ export class AdminClient {
   }
 
   async #send(method: string, path: string, body: JsonObject | undefined): Promise<AdminResult> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    // The channel the audit log names for this person's actions; it labels, it grants nothing.
+    const headers: Record<string, string> = { accept: 'application/json', 'x-tessera-client': 'cli' };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;

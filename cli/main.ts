@@ -6,6 +6,8 @@ import { runAllowlist } from './commands/allowlist.ts';
 import { runAudit } from './commands/audit.ts';
 import { runGateway } from './commands/gateway.ts';
 import { runKey } from './commands/key.ts';
+import { runLogin } from './commands/login.ts';
+import { runLogout } from './commands/logout.ts';
 import { runPartner } from './commands/partner.ts';
 import { runUser } from './commands/user.ts';
 import { databaseUnreachable } from './database-failure.ts';
@@ -27,6 +29,8 @@ const GROUPS: Record<string, CommandGroup> = {
   // Opens the database itself, so it is loaded on demand like serve.
   'admin-token': async (args, io) => (await import('./commands/admin-token.ts')).runAdminToken(args, io),
   gateway: runGateway,
+  login: runLogin,
+  logout: runLogout,
 };
 
 export const USAGE = `Usage: tessera <command> [options]
@@ -41,11 +45,13 @@ Commands:
   partner update                          change a partner's rate limit
   admin-token reset                       replace the admin token (on the server machine)
   gateway check FILE | routes             validate a gateway config offline; list a node's gateway routes
+  login | logout                          sign in as yourself at the staff OpenID Provider, or forget it
   help [command]                          show this, or a command's usage
   --version                               print the version
 
 Every client command talks to the admin API at TESSERA_URL (default http://127.0.0.1:8080) with
-TESSERA_ADMIN_TOKEN (--url and --token override them), and prints one JSON object with --json.
+TESSERA_ADMIN_TOKEN (--url and --token override them; without either, the tokens of tessera login),
+and prints one JSON object with --json.
 When the server runs on another PORT or host, set TESSERA_URL to match (e.g. http://127.0.0.1:9090).
 Exit codes: 0 ok, 1 the API or the operation failed, 2 usage error.
 `;

@@ -1,5 +1,5 @@
 // Who performed an action, and the request it came in on, so that every change becomes an audit event
-// naming its actor (an admin, a console user, a key).
+// naming its actor (a staff member, the automation token, a console user, a key).
 import type { ActorType, AuditDetail, AuditEventInput } from './audit/event.ts';
 import type { Environment } from './db/database.ts';
 
@@ -16,6 +16,8 @@ export class Actor {
     readonly requestId: string | null = null,
     readonly clientIp: string | null = null,
     private readonly now: () => Date = () => new Date(),
+    /** Who the actor is beyond its id (a staff member's subject, issuer, role…), added to every event. */
+    private readonly context: AuditDetail | null = null,
   ) {}
 
   event(action: string, target: ActionTarget): AuditEventInput {
@@ -28,7 +30,7 @@ export class Actor {
       actorId: this.id,
       action,
       clientIp: this.clientIp,
-      detail: target.detail ?? null,
+      detail: this.context === null ? (target.detail ?? null) : { ...target.detail, ...this.context },
     };
   }
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { setUpAdminToken } from './admin/admin-token.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { staffAdminRoutes } from './admin/staff-routes.ts';
 import { AllowlistCache } from './allowlist/allowlist-cache.ts';
 import { meRoutes } from './api/me.ts';
 import { GroupCommitWriter } from './audit/group-commit.ts';
@@ -30,6 +31,7 @@ import { isLoopbackHost } from './net/loopback.ts';
 import { authenticate } from './pipeline/authenticate.ts';
 import { authenticateAdmin } from './pipeline/authenticate-admin.ts';
 import { authorizeScope } from './pipeline/authorize.ts';
+import { authorizeStaff } from './pipeline/authorize-staff.ts';
 import { requireIdempotencyKey } from './pipeline/idempotency-key.ts';
 import type { PipelineStages } from './pipeline/index.ts';
 import { adminIpAllowlist, partnerIpAllowlist } from './pipeline/ip-allowlist.ts';
@@ -41,6 +43,8 @@ import { UnauthenticatedLimit } from './pipeline/unauthenticated-limit.ts';
 import { RedisRateLimitStore } from './rate-limit/redis-store.ts';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/store.ts';
 import { buildServer, type RouteRegistrar } from './server.ts';
+import { StaffTokenVerifier } from './staff/access-token.ts';
+import { staffConsoleRoutes } from './staff/console/index.ts';
 
 export interface TesseraOptions {
   logger?: Logger;
@@ -83,7 +87,8 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
 
   const gatewayConfig = loadGatewayConfiguration(config);
   const db = options.db ?? (await openDatabase(config));
-  const adminToken = await setUpAdminToken(db, config.adminToken);
+  const adminToken = config.adminTokenEnabled ? await setUpAdminToken(db, config.adminToken) : undefined;
+  const staffTokens = config.staffOidc ? new StaffTokenVerifier(config.staffOidc, now) : undefined;
   const keyCache = new KeyCache();
   const argon2 = new Argon2Verifier(config.argon2Concurrency);
   const throttle = new FailureThrottle(config.authFailureLimit, config.authFailureWindowMs);
@@ -122,7 +127,13 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     requireIdempotencyKey,
     parseJsonBody,
     adminIpAllowlist: adminIpAllowlist(compileCidrs(config.adminAllowlist)),
-    authenticateAdmin: authenticateAdmin(adminToken.check),
+    authenticateAdmin: authenticateAdmin({
+      adminToken: adminToken?.check,
+      staffTokens,
+      throttle: new FailureThrottle(config.authFailureLimit, config.authFailureWindowMs),
+      now,
+    }),
+    authorizeStaff,
     limitUnauthenticated: unauthenticatedLimit.stage,
     ...options.benchmarkOverrides?.stages,
   };
@@ -132,9 +143,11 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     domainRoutes(deps), // first: its OpenAPI catalogue records the routes registered after it
     metricsRoutes({ argon2, keyCache, auditWriter, extra: gateway.metrics }, stages.adminIpAllowlist),
     meRoutes,
-    adminRoutes(db, now),
+    adminRoutes(deps),
+    staffAdminRoutes(deps),
     auditRoutes(deps),
     consoleRoutes(deps),
+    staffConsoleRoutes(deps),
     gateway.routes, // last: a gateway route that collides with a built-in one fails the start
   ];
   const app = buildServer({
@@ -167,7 +180,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     app,
     db,
     logger,
-    generatedAdminToken: adminToken.generated,
+    generatedAdminToken: adminToken?.generated,
     argon2,
     keyCache,
     auditWriter,

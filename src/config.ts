@@ -34,6 +34,21 @@ export interface Config {
   readonly gatewaySigningKeyFile: string | undefined;
   readonly idempotencyLeaseMs: number;
   readonly idempotencyMaxResponseBytes: number;
+  readonly adminTokenEnabled: boolean;
+  readonly staffOidc: StaffOidcConfig | undefined;
+  readonly approvalRateLimitAbove: number;
+}
+
+/** Staff single sign-on (issue 13); undefined when TESSERA_STAFF_OIDC_ISSUER is unset. */
+export interface StaffOidcConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+  readonly redirectUrl: string | undefined;
+  /** The `aud` staff access tokens must carry; defaults to the client id. */
+  readonly audience: string;
+  readonly acceptedAcr: readonly string[];
+  readonly rolesClaim: string;
 }
 
 /** A key for encrypting secrets at rest (TOTP seeds): `kid:base64-of-32-bytes`; the first one is current. */
@@ -92,11 +107,50 @@ export function loadConfig(env: Env = process.env): Config {
       0,
       16_777_216,
     ),
+    adminTokenEnabled: oneOf(env, 'TESSERA_ADMIN_TOKEN_ENABLED', 'true', ['true', 'false']) === 'true',
+    staffOidc: staffOidc(env),
+    approvalRateLimitAbove: integer(env, 'TESSERA_APPROVAL_RATE_LIMIT_ABOVE', 6_000, 1, 10_000_000),
   };
+  if (config.adminToken !== undefined && config.adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `TESSERA_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (it has ${config.adminToken.length}); ` +
+        'generate one with: openssl rand -base64 32',
+    );
+  }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('TESSERA_TLS_CERT and TESSERA_TLS_KEY must be set together.');
   }
   return Object.freeze(config);
+}
+
+// A shared bearer secret that anyone on the admin allowlist may guess at: 32 characters of a random token
+// is at least ~190 bits, beyond reach even without the failure throttle.
+const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+function staffOidc(env: Env): StaffOidcConfig | undefined {
+  const issuer = optional(env, 'TESSERA_STAFF_OIDC_ISSUER');
+  if (issuer === undefined) return undefined;
+  if (!/^https?:\/\//.test(issuer)) {
+    throw new ConfigError(`TESSERA_STAFF_OIDC_ISSUER must be an http(s) URL; got "${issuer}".`);
+  }
+  const clientId = optional(env, 'TESSERA_STAFF_OIDC_CLIENT_ID');
+  if (clientId === undefined) {
+    throw new ConfigError('TESSERA_STAFF_OIDC_CLIENT_ID is required with TESSERA_STAFF_OIDC_ISSUER.');
+  }
+  return Object.freeze({
+    issuer,
+    clientId,
+    clientSecret: optional(env, 'TESSERA_STAFF_OIDC_CLIENT_SECRET'),
+    redirectUrl: optional(env, 'TESSERA_STAFF_OIDC_REDIRECT_URL'),
+    audience: text(env, 'TESSERA_STAFF_OIDC_AUDIENCE', clientId),
+    acceptedAcr: Object.freeze(
+      (optional(env, 'TESSERA_STAFF_OIDC_ACR') ?? '')
+        .split(',')
+        .map((value) => value.trim())
+        .filter(Boolean),
+    ),
+    rolesClaim: text(env, 'TESSERA_STAFF_ROLES_CLAIM', 'groups'),
+  });
 }
 
 function optional(env: Env, name: string): string | undefined {

@@ -58,6 +58,19 @@ export const errorCatalogue = {
     status: 502,
     message: 'The upstream service sent a response Tessera cannot use.',
   },
+  'partner.suspended': { status: 403, message: 'The partner is suspended.' },
+  'staff.mfa_required': {
+    status: 403,
+    message: 'Staff sign-in requires a second factor; sign in again with multi-factor authentication.',
+  },
+  'staff.forbidden': { status: 403, message: 'Your staff role does not allow this action.' },
+  'approval.self_approval': {
+    status: 403,
+    message: 'A request must be approved or rejected by another administrator.',
+  },
+  'approval.not_pending': { status: 409, message: 'The approval request was already decided.' },
+  'approval.expired': { status: 409, message: 'The approval request has expired; it will never run.' },
+  'partner.not_suspended': { status: 409, message: 'The partner is not suspended.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -12,6 +12,7 @@ export const idPrefixes = {
   session: 'ses',
   request: 'req',
   seal: 'sel',
+  approval: 'apr',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -76,6 +76,7 @@ export async function seedKey(
       scopes: record.scopes,
       expiresAt: record.expires_at,
       rateLimitPerMinute: null,
+      partnerSuspended: false,
     },
   };
 }

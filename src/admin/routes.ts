@@ -1,13 +1,15 @@
 // The staff admin API (/admin/v1/*): partners, keys and allowlists. The same store functions as the
-// console, so every change is checked and audited the same way, with the admin as actor.
+// console, so every change is checked and audited the same way, with the staff member as actor. Each
+// route declares the staff permission it needs; sensitive changes become four-eyes requests (202).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Actor } from '../actor.ts';
 import { listAllowlist, replaceAllowlist } from '../allowlist/store.ts';
 import type { Database, Environment } from '../db/database.ts';
+import type { AppDeps } from '../deps.ts';
 import { apiError } from '../errors.ts';
 import { isoOrNull } from '../http/json.ts';
 import { isScope, knownScopes, type Scope } from '../keys/scopes.ts';
-import { createKey, type KeyRecord, listKeys, regenerateKey, revokeKey } from '../keys/store.ts';
+import { createKey, findKey, type KeyRecord, listKeys, regenerateKey, revokeKey } from '../keys/store.ts';
 import { InvalidCidrError } from '../net/cidr.ts';
 import {
   createPartner,
@@ -16,6 +18,10 @@ import {
   type Partner,
   setPartnerRateLimit,
 } from '../partners/store.ts';
+import { widensAllowlist } from '../staff/allowlist-change.ts';
+import { staffActorFields, staffAuditDetail } from '../staff/identity.ts';
+import type { StaffPermission } from '../staff/permissions.ts';
+import { answerWithApprovalRequest, fourEyesApplies } from './four-eyes.ts';
 import {
   type CreateKeyBody,
   CreateKeyBody as CreateKeySchema,
@@ -30,10 +36,19 @@ import {
   UpdatePartnerBody as UpdatePartnerSchema,
 } from './schemas.ts';
 
-const admin = { security: { kind: 'admin' as const } };
+/** The route config of an admin route that needs `permission`. */
+export function staffRoute(permission: StaffPermission) {
+  return { security: { kind: 'admin' as const, staff: permission } };
+}
+const read = staffRoute('read');
+const operate = staffRoute('operate');
 
+/** The actor of a staff action: the person (subject, email, issuer, role, session, channel) or automation. */
 export function adminActor(request: FastifyRequest): Actor {
-  return new Actor('admin', 'admin', request.tessera.requestId, request.tessera.clientIp);
+  const { requestId, clientIp, staff } = request.tessera;
+  if (!staff) return new Actor('admin', 'admin', requestId, clientIp);
+  const { actorType, actorId } = staffActorFields(staff);
+  return new Actor(actorType, actorId, requestId, clientIp, undefined, staffAuditDetail(staff));
 }
 
 export function showPartner(partner: Partner) {
@@ -42,6 +57,7 @@ export function showPartner(partner: Partner) {
     name: partner.name,
     rate_limit_per_minute: partner.rate_limit_per_minute,
     created_at: isoOrNull(partner.created_at),
+    suspended_at: isoOrNull(partner.suspended_at),
   };
 }
 
@@ -60,11 +76,12 @@ export function showKey(key: KeyRecord) {
   };
 }
 
-export function adminRoutes(db: Database, now: () => number = Date.now) {
+export function adminRoutes(deps: AppDeps) {
+  const { db, now } = deps;
   return (app: FastifyInstance): void => {
     app.post(
       '/admin/v1/partners',
-      { config: admin, schema: { body: CreatePartnerSchema } },
+      { config: operate, schema: { body: CreatePartnerSchema } },
       async (request, reply) => {
         const body = request.body as CreatePartnerBody;
         const partner = await createPartner(db, adminActor(request), {
@@ -76,13 +93,13 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
       },
     );
 
-    app.get('/admin/v1/partners', { config: admin }, async () => ({
+    app.get('/admin/v1/partners', { config: read }, async () => ({
       data: (await listPartners(db)).map(showPartner),
     }));
 
     app.get(
       '/admin/v1/partners/:id',
-      { config: admin, schema: { params: PartnerIdParams } },
+      { config: read, schema: { params: PartnerIdParams } },
       async (request) => {
         return showPartner(await partnerOr404(db, (request.params as { id: string }).id));
       },
@@ -90,10 +107,20 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
 
     app.patch(
       '/admin/v1/partners/:id',
-      { config: admin, schema: { params: PartnerIdParams, body: UpdatePartnerSchema } },
-      async (request) => {
+      { config: operate, schema: { params: PartnerIdParams, body: UpdatePartnerSchema } },
+      async (request, reply) => {
         const { id } = request.params as { id: string };
         const body = request.body as UpdatePartnerBody;
+        const limit = body.rate_limit_per_minute;
+        if (limit !== null && limit > deps.config.approvalRateLimitAbove && fourEyesApplies(deps, request)) {
+          await partnerOr404(db, id);
+          return answerWithApprovalRequest(deps, request, reply, {
+            action: 'partner.rate_limit',
+            partnerId: id,
+            params: { rate_limit_per_minute: limit },
+            summary: `raise the rate limit to ${limit} requests per minute`,
+          });
+        }
         const partner = await setPartnerRateLimit(db, adminActor(request), id, body.rate_limit_per_minute);
         if (!partner) throw apiError('resource.not_found');
         return showPartner(partner);
@@ -102,7 +129,7 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
 
     app.post(
       '/admin/v1/partners/:id/keys',
-      { config: admin, schema: { params: PartnerIdParams, body: CreateKeySchema } },
+      { config: operate, schema: { params: PartnerIdParams, body: CreateKeySchema } },
       async (request, reply) => {
         const { id } = request.params as { id: string };
         const body = request.body as CreateKeyBody;
@@ -133,7 +160,7 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
 
     app.get(
       '/admin/v1/partners/:id/keys',
-      { config: admin, schema: { params: PartnerIdParams, querystring: ListKeysQuery } },
+      { config: read, schema: { params: PartnerIdParams, querystring: ListKeysQuery } },
       async (request) => {
         const { id } = request.params as { id: string };
         const { environment } = request.query as { environment?: Environment };
@@ -144,7 +171,7 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
 
     app.post(
       '/admin/v1/keys/:id/revoke',
-      { config: admin, schema: { params: KeyIdParams } },
+      { config: operate, schema: { params: KeyIdParams } },
       async (request) => {
         const record = await revokeKey(db, adminActor(request), (request.params as { id: string }).id);
         if (!record) throw apiError('resource.not_found');
@@ -154,9 +181,21 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
 
     app.post(
       '/admin/v1/keys/:id/regenerate',
-      { config: admin, schema: { params: KeyIdParams } },
-      async (request) => {
-        const issued = await regenerateKey(db, adminActor(request), (request.params as { id: string }).id);
+      { config: operate, schema: { params: KeyIdParams } },
+      async (request, reply) => {
+        const { id } = request.params as { id: string };
+        if (fourEyesApplies(deps, request)) {
+          const key = await findKey(db, id);
+          if (!key) throw apiError('resource.not_found');
+          if (key.revoked_at) throw apiError('key.revoked');
+          return answerWithApprovalRequest(deps, request, reply, {
+            action: 'key.regenerate',
+            partnerId: key.partner_id,
+            params: { key_id: key.id },
+            summary: `regenerate key ${key.prefix} (${key.environment})`,
+          });
+        }
+        const issued = await regenerateKey(db, adminActor(request), id);
         if (issued === undefined) throw apiError('resource.not_found');
         if (issued === 'revoked') throw apiError('key.revoked');
         return { ...showKey(issued.record), key: issued.key };
@@ -165,7 +204,7 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
 
     app.get(
       '/admin/v1/partners/:id/allowlist',
-      { config: admin, schema: { params: PartnerIdParams } },
+      { config: read, schema: { params: PartnerIdParams } },
       async (request) => {
         const { id } = request.params as { id: string };
         await partnerOr404(db, id);
@@ -175,12 +214,21 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
 
     app.put(
       '/admin/v1/partners/:id/allowlist',
-      { config: admin, schema: { params: PartnerIdParams, body: ReplaceAllowlistSchema } },
-      async (request) => {
+      { config: operate, schema: { params: PartnerIdParams, body: ReplaceAllowlistSchema } },
+      async (request, reply) => {
         const { id } = request.params as { id: string };
         const body = request.body as ReplaceAllowlistBody;
         await partnerOr404(db, id);
         try {
+          if (fourEyesApplies(deps, request) && (await allowlistWidens(db, id, body))) {
+            const environment = body.environment ?? null;
+            return answerWithApprovalRequest(deps, request, reply, {
+              action: 'allowlist.replace',
+              partnerId: id,
+              params: { environment, entries: body.entries },
+              summary: `widen the ${environment ?? 'shared'} allowlist to ${body.entries.map((e) => e.cidr).join(', ') || 'everyone'}`,
+            });
+          }
           const entries = await replaceAllowlist(
             db,
             adminActor(request),
@@ -198,7 +246,23 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
   };
 }
 
-async function partnerOr404(db: Database, id: string): Promise<Partner> {
+/** The entries that apply where the new list would: shared entries, plus the environment's own. */
+async function allowlistWidens(
+  db: Database,
+  partnerId: string,
+  body: ReplaceAllowlistBody,
+): Promise<boolean> {
+  const environment = body.environment ?? null;
+  const current = (await listAllowlist(db, partnerId))
+    .filter((entry) => entry.environment === null || entry.environment === environment)
+    .map((entry) => entry.cidr);
+  return widensAllowlist(
+    current,
+    body.entries.map((entry) => entry.cidr),
+  );
+}
+
+export async function partnerOr404(db: Database, id: string): Promise<Partner> {
   const partner = await findPartner(db, id);
   if (!partner) throw apiError('resource.not_found');
   return partner;

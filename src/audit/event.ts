@@ -1,7 +1,7 @@
 // What one audit event records. Never a secret, signature, full key or request body.
 import type { Environment } from '../db/database.ts';
 
-export type ActorType = 'key' | 'admin' | 'user' | 'system' | 'anonymous';
+export type ActorType = 'key' | 'admin' | 'user' | 'system' | 'anonymous' | 'staff' | 'automation';
 
 export type AuditDetail = Record<string, string | number | boolean | null | string[]>;
 

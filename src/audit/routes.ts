@@ -3,6 +3,7 @@
 // the public keys that sign seals. Exports stream; manifests are computed by streaming the same export.
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { answerWithApprovalRequest, fourEyesApplies } from '../admin/four-eyes.ts';
 import { adminActor } from '../admin/routes.ts';
 import { PartnerIdParams } from '../admin/schemas.ts';
 import type { Queryable } from '../db/database.ts';
@@ -44,7 +45,8 @@ const DAY_MS = 86_400_000;
 export function auditRoutes(deps: AppDeps): RouteRegistrar {
   const { db, now } = deps;
   const partnerRead = { security: { kind: 'read' as const, scope: 'audit:read' as const } };
-  const admin = { security: { kind: 'admin' as const } };
+  const admin = { security: { kind: 'admin' as const, staff: 'audit' as const } };
+  const purge = { security: { kind: 'admin' as const, staff: 'admin' as const } };
 
   /** A key's export: its environment's chain and its partner-level chain, read under RLS. */
   const partnerExport = (
@@ -123,11 +125,23 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
 
     app.get('/admin/v1/audit/verify', { config: admin }, async () => verifyDatabase(db));
 
-    app.post('/admin/v1/audit/purge', { config: admin, schema: { body: PurgeBody } }, async (request) => {
-      const { before } = (request.body ?? {}) as { before?: string };
-      const cutoff = purgeCutoff(before, now(), deps.config.auditRetentionDays);
-      return purgeAuditEvents(db, adminActor(request), cutoff);
-    });
+    app.post(
+      '/admin/v1/audit/purge',
+      { config: purge, schema: { body: PurgeBody } },
+      async (request, reply) => {
+        const { before } = (request.body ?? {}) as { before?: string };
+        const cutoff = purgeCutoff(before, now(), deps.config.auditRetentionDays);
+        if (fourEyesApplies(deps, request)) {
+          return answerWithApprovalRequest(deps, request, reply, {
+            action: 'audit.purge',
+            partnerId: null,
+            params: { before: cutoff.toISOString() },
+            summary: `purge sealed audit events recorded before ${cutoff.toISOString()}`,
+          });
+        }
+        return purgeAuditEvents(db, adminActor(request), cutoff);
+      },
+    );
   };
 }
 

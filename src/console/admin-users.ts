@@ -20,7 +20,8 @@ const InviteBody = Type.Object(
   { additionalProperties: false },
 );
 
-const admin = { security: { kind: 'admin' as const } };
+const operate = { security: { kind: 'admin' as const, staff: 'operate' as const } };
+const read = { security: { kind: 'admin' as const, staff: 'read' as const } };
 
 export function showUser(user: ConsoleUser) {
   return {
@@ -36,7 +37,7 @@ export function adminUserRoutes(deps: AppDeps) {
   return (app: FastifyInstance): void => {
     app.post(
       '/admin/v1/partners/:id/users',
-      { config: admin, schema: { params: PartnerParams, body: InviteBody } },
+      { config: operate, schema: { params: PartnerParams, body: InviteBody } },
       async (request, reply) => {
         const { id } = request.params as { id: string };
         const body = request.body as { email: string; role: Role };
@@ -61,7 +62,7 @@ export function adminUserRoutes(deps: AppDeps) {
 
     app.get(
       '/admin/v1/partners/:id/users',
-      { config: admin, schema: { params: PartnerParams } },
+      { config: read, schema: { params: PartnerParams } },
       async (request) => {
         const { id } = request.params as { id: string };
         if (!(await findPartner(deps.db, id))) throw apiError('resource.not_found');

@@ -18,6 +18,7 @@ export interface VerifiedKey {
   readonly scopes: readonly Scope[];
   readonly expiresAt: Date | null;
   readonly rateLimitPerMinute: number | null;
+  readonly partnerSuspended: boolean;
 }
 
 interface Entry {

@@ -33,6 +33,7 @@ export interface AuthKeyRow extends KeyRecord {
   secret_hash: string;
   partner_name: string;
   rate_limit_per_minute: number | null;
+  partner_suspended: boolean;
 }
 
 const KEY_COLUMNS =
@@ -171,7 +172,8 @@ export async function regenerateKey(
 export async function findKeyForAuth(db: Database, prefix: string): Promise<AuthKeyRow | undefined> {
   const [row] = await db.query<AuthKeyRow>(
     `SELECT k.id, k.partner_id, k.environment, k.prefix, k.name, k.scopes, k.created_at, k.expires_at,
-            k.last_used_at, k.revoked_at, k.secret_hash, p.name AS partner_name, p.rate_limit_per_minute
+            k.last_used_at, k.revoked_at, k.secret_hash, p.name AS partner_name, p.rate_limit_per_minute,
+            p.suspended_at IS NOT NULL AS partner_suspended
        FROM api_keys k JOIN partners p ON p.id = k.partner_id WHERE k.prefix = $1`,
     [prefix],
   );

@@ -181,5 +181,6 @@ function toVerifiedKey(row: AuthKeyRow): VerifiedKey {
     scopes: row.scopes,
     expiresAt: row.expires_at,
     rateLimitPerMinute: row.rate_limit_per_minute,
+    partnerSuspended: row.partner_suspended,
   };
 }

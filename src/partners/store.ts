@@ -11,9 +11,10 @@ export interface Partner {
   name: string;
   rate_limit_per_minute: number | null;
   created_at: string;
+  suspended_at: string | null;
 }
 
-const PARTNER_COLUMNS = 'id, name, rate_limit_per_minute, created_at';
+const PARTNER_COLUMNS = 'id, name, rate_limit_per_minute, created_at, suspended_at';
 
 export async function createPartner(
   db: Database,

@@ -7,6 +7,7 @@ import type { AuditEventInput } from '../audit/event.ts';
 import type { GroupCommitWriter } from '../audit/group-commit.ts';
 import { apiError, errorBody } from '../errors.ts';
 import { addressBucket } from '../net/address-bucket.ts';
+import { staffActorFields, staffAuditDetail } from '../staff/identity.ts';
 import type { RejectionAggregator } from './rejection-aggregator.ts';
 import type { UnauthenticatedLimit } from './unauthenticated-limit.ts';
 
@@ -18,13 +19,14 @@ export function auditEventFor(request: FastifyRequest, status: number, now: numb
   const { partnerId, environment, prefix } = ctx.attribution;
   const admin = request.routeOptions.config.security?.kind === 'admin';
   const userAgent = request.headers['user-agent'];
+  const staff = admin && ctx.staff ? ctx.staff : undefined;
   return {
     occurredAt: new Date(ctx.startedAt),
     requestId: ctx.requestId,
     partnerId,
     environment,
-    actorType: admin ? (ctx.admin ? 'admin' : 'anonymous') : prefix ? 'key' : 'anonymous',
-    actorId: admin ? (ctx.admin ? 'admin' : null) : prefix,
+    actorType: staff ? staffActorFields(staff).actorType : admin ? 'anonymous' : prefix ? 'key' : 'anonymous',
+    actorId: staff ? staffActorFields(staff).actorId : admin ? null : prefix,
     action: admin ? 'admin.request' : 'api.request',
     method: request.method,
     // The path without its query string: query values can carry data the partner would not want logged.
@@ -34,7 +36,7 @@ export function auditEventFor(request: FastifyRequest, status: number, now: numb
     clientIp: ctx.clientIp,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT) : null,
     latencyMs: Math.max(0, now - ctx.startedAt),
-    detail: ctx.auditDetail ?? null,
+    detail: staff ? staffAuditDetail(staff) : (ctx.auditDetail ?? null),
   };
 }
 

@@ -13,6 +13,11 @@ export function authenticate(verifier: KeyVerifier): Stage {
     const result = await verifier.verify(parsed.key, request.tessera.clientIp);
     switch (result.kind) {
       case 'valid':
+        // Only a proven key learns that its partner is suspended; a guess gets the usual invalid-key answer.
+        if (result.key.partnerSuspended) {
+          request.tessera.claimedKey = result.key;
+          throw apiError('partner.suspended');
+        }
         request.tessera.key = result.key;
         request.tessera.setPresentedSecret(parsed.key.secret);
         return;

@@ -4,6 +4,8 @@ import type { AuditDetail } from '../audit/event.ts';
 import type { Environment } from '../db/database.ts';
 import type { VerifiedKey } from '../keys/key-cache.ts';
 import type { Scope } from '../keys/scopes.ts';
+import type { StaffIdentity } from '../staff/identity.ts';
+import type { StaffPermission } from '../staff/permissions.ts';
 
 export type RouteKind = 'public' | 'read' | 'signedWrite' | 'admin';
 
@@ -13,6 +15,8 @@ export interface RouteSecurity {
   scope?: Scope;
   /** `raw`: the body is forwarded as received and never parsed as JSON (gateway routes). */
   body?: 'json' | 'raw';
+  /** The staff permission an admin route needs; an admin route that declares none needs `admin`. */
+  staff?: StaffPermission;
 }
 
 export class RequestContext {
@@ -21,6 +25,8 @@ export class RequestContext {
   claimedKey: VerifiedKey | undefined;
   /** Set by the admin stage once the admin token is verified. */
   admin = false;
+  /** Set with `admin`: the person (or the automation token) the admin stage proved. */
+  staff: StaffIdentity | undefined;
   errorCode: string | undefined;
   idempotencyKey: string | undefined;
   /** The verified X-Signature, decoded: the one form the replay store sees. */

@@ -16,6 +16,7 @@ export interface PipelineStages {
   adminIpAllowlist: Stage;
   authenticateAdmin: Stage;
   limitUnauthenticated: Stage;
+  authorizeStaff: Stage;
 }
 
 export interface Pipeline {
@@ -50,7 +51,10 @@ export function pipelineFor(kind: RouteKind, s: PipelineStages): Pipeline {
         preValidation: [s.verifySignature, s.requireIdempotencyKey, s.parseJsonBody],
       };
     case 'admin':
-      return { onRequest: [s.adminIpAllowlist, s.authenticateAdmin], preValidation: [s.parseJsonBody] };
+      return {
+        onRequest: [s.adminIpAllowlist, s.authenticateAdmin, s.authorizeStaff],
+        preValidation: [s.parseJsonBody],
+      };
   }
 }
 
