@@ -83,7 +83,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     admin: pipelineFor('admin', options.stages),
   };
   const routeTable = new RouteTable();
-  app.addHook('onRoute', (route) => routeTable.add(route.method, route.url));
+  app.addHook('onRoute', (route) => routeTable.add(route.method, route.url, route.config?.security));
+  app.decorate('routeTable', routeTable);
 
   app.addHook('onRequest', async (request, reply) => {
     beginRequest(request, reply, now());

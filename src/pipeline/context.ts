@@ -1,6 +1,7 @@
 // What the pipeline stages prove about a request, carried on the request for the stages after them and
 // for the handler. The presented secret is kept only for the signature stage and is never serialised.
 import type { Environment } from '../db/database.ts';
+import type { RouteTable } from '../http/route-table.ts';
 import type { VerifiedKey } from '../keys/key-cache.ts';
 import type { Scope } from '../keys/scopes.ts';
 
@@ -61,5 +62,9 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     security?: RouteSecurity;
+  }
+  interface FastifyInstance {
+    /** Every route with its declared security (src/http/route-table.ts). */
+    routeTable: RouteTable;
   }
 }

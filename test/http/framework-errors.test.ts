@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { auditRowFor } from '../audit/audit-support.ts';
-import { type Reply, send } from '../support/client.ts';
+import type { Reply } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 import { type LogSink, logSink } from '../support/log-sink.ts';
