@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { GroupCommitWriter } from './audit/group-commit.ts';
 import type { Config } from './config.ts';
 import { apiError, errorBody } from './errors.ts';
+import { readRawBody } from './http/body-reader.ts';
 import { handleError } from './http/error-handler.ts';
 import { frameworkErrorHandler } from './http/framework-errors.ts';
 import { beginRequest, logRequest } from './http/request-lifecycle.ts';
@@ -70,10 +71,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   // Bodies are kept as the exact bytes received: the signature is checked over them, then they are parsed.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    request.rawBody = body as Buffer;
-    done(null, undefined);
-  });
+  app.addContentTypeParser(
+    'application/json',
+    readRawBody(options.config.bodyLimitBytes, options.config.bodyTimeoutMs),
+  );
 
   // Each kind's stage lists, built once rather than on every request.
   const pipelines: Record<RouteKind, Pipeline> = {
