@@ -1,6 +1,6 @@
 // What the pipeline stages prove about a request, carried on the request for the stages after them and
 // for the handler. The presented secret is kept only for the signature stage and is never serialised.
-import type { Environment } from '../db/database.ts';
+import type { Environment, Scope as TenantScope } from '../db/database.ts';
 import type { RouteTable } from '../http/route-table.ts';
 import type { VerifiedKey } from '../keys/key-cache.ts';
 import type { Scope } from '../keys/scopes.ts';
@@ -11,6 +11,11 @@ export interface RouteSecurity {
   kind: RouteKind;
   /** The permission a key needs for this route (read and signedWrite routes). */
   scope?: Scope;
+}
+
+/** The one way to derive a caller's scope: the partner and environment of the key it proved. */
+export function scopeOfKey(key: Pick<VerifiedKey, 'partnerId' | 'environment'>): TenantScope {
+  return { partnerId: key.partnerId, environment: key.environment };
 }
 
 export class RequestContext {
@@ -30,6 +35,12 @@ export class RequestContext {
     readonly startedAt: number,
     readonly clientIp: string,
   ) {}
+
+  /** The scope every query of this request runs in: the proven key's, never the one it claimed. */
+  scope(): TenantScope {
+    if (!this.key) throw new Error('a partner route ran without an authenticated key');
+    return scopeOfKey(this.key);
+  }
 
   setPresentedSecret(secret: string): void {
     this.#secret = secret;

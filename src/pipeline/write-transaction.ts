@@ -40,7 +40,7 @@ export function signedWrite(db: Database, now: () => number, handler: WriteHandl
     if (!key || !idempotencyKey) throw new Error('signedWrite ran before authentication');
     const fingerprint = requestFingerprint(request);
     const signatureHash = sha256Hex(String(request.headers['x-signature']));
-    const scope = { partnerId: key.partnerId, environment: key.environment };
+    const scope = ctx.scope();
 
     const outcome = await db.scoped(scope, async (tx) => {
       const [claimed] = await tx.query<{ ok: boolean }>(
