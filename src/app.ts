@@ -1,6 +1,7 @@
 // Wires Tessera together: opens the database, builds each pipeline stage from configuration, starts the
 // change feed and the housekeeping jobs, and returns the HTTP app with a close() that undoes all of it.
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { setUpAdminToken } from './admin/admin-token.ts';
@@ -185,7 +186,10 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     keyCache,
     auditWriter,
     async listen() {
-      return app.listen({ host: config.host, port: config.port });
+      // Fastify logs each interface the socket answers on; the banner (`tessera serve`) names the bound one.
+      const listenTextResolver = (address: string) => `reachable at ${address}`;
+      await app.listen({ host: config.host, port: config.port, listenTextResolver });
+      return boundUrl(app, https !== undefined);
     },
     async close() {
       await app.close();
@@ -198,6 +202,16 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
       if (!options.db) await db.close();
     },
   };
+}
+
+/**
+ * The address the socket is actually bound to (`0.0.0.0` with HOST=0.0.0.0), not the loopback URL Fastify
+ * lists first: an operator reading the banner must see what is exposed.
+ */
+function boundUrl(app: FastifyInstance, overTls: boolean): string {
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${overTls ? 'https' : 'http'}://${host}:${address.port}`;
 }
 
 function loadTls(config: Config) {

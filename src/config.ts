@@ -24,6 +24,8 @@ export interface Config {
   readonly auditSealIntervalMs: number;
   readonly auditRetentionDays: number;
   readonly bodyLimitBytes: number;
+  /** How long a request body may take to arrive in full (a slow body holds a connection and a key slot). */
+  readonly bodyTimeoutMs: number;
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
   readonly consoleUrl: string;
@@ -85,6 +87,7 @@ export function loadConfig(env: Env = process.env): Config {
     auditSealIntervalMs: integer(env, 'TESSERA_AUDIT_SEAL_INTERVAL_MS', 10_000, 100, 86_400_000),
     auditRetentionDays: integer(env, 'TESSERA_AUDIT_RETENTION_DAYS', 2557, 1, 36_500),
     bodyLimitBytes: integer(env, 'TESSERA_BODY_LIMIT_BYTES', 64 * 1024, 1_024, 16 * 1024 * 1024),
+    bodyTimeoutMs: integer(env, 'TESSERA_BODY_TIMEOUT_MS', 10_000, 50, 300_000),
     smtpUrl: optional(env, 'TESSERA_SMTP_URL'),
     mailFrom: text(env, 'TESSERA_MAIL_FROM', 'Tessera <no-reply@localhost>'),
     consoleUrl: consoleUrl(env),

@@ -41,6 +41,7 @@ export const errorCatalogue = {
   'request.malformed_json': { status: 400, message: 'The request body is not valid JSON.' },
   'request.invalid': { status: 400, message: 'The request is not valid.' },
   'request.body_too_large': { status: 413, message: 'The request body is too large.' },
+  'request.timeout': { status: 408, message: 'The request body did not arrive in time.' },
   'request.unsupported_media_type': { status: 415, message: 'The request body must be application/json.' },
   'resource.not_found': { status: 404, message: 'The resource does not exist.' },
   'quote.expired': { status: 409, message: 'The quote has expired.' },

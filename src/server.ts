@@ -6,14 +6,16 @@ import type { Logger } from 'pino';
 import type { GroupCommitWriter } from './audit/group-commit.ts';
 import type { Config } from './config.ts';
 import { apiError, errorBody } from './errors.ts';
+import { readRawBody } from './http/body-reader.ts';
 import { handleError } from './http/error-handler.ts';
+import { frameworkErrorHandler } from './http/framework-errors.ts';
+import { beginRequest, logRequest } from './http/request-lifecycle.ts';
 import { RouteTable } from './http/route-table.ts';
-import { setSecurityHeaders } from './http/security-headers.ts';
 import { validatorCompiler } from './http/validator.ts';
 import { newId } from './ids.ts';
 import type { IpMatcher } from './net/cidr.ts';
 import { auditBeforeRelease, type UnauthenticatedRejections } from './pipeline/audit.ts';
-import { RequestContext, type RouteKind } from './pipeline/context.ts';
+import type { RequestContext, RouteKind } from './pipeline/context.ts';
 import { type Pipeline, type PipelineStages, pipelineFor, runStages } from './pipeline/index.ts';
 
 export type RouteRegistrar = (app: FastifyInstance) => void;
@@ -46,9 +48,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const now = options.now ?? Date.now;
   const fastifyOptions: FastifyServerOptions & { https?: object } = {
     loggerInstance: options.logger,
-    logController: new LogController({ disableRequestLogging: true }),
+    // One name for the request id everywhere: the response body's, on every log line.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: () => newId('request'),
     requestIdHeader: false,
+    frameworkErrors: frameworkErrorHandler(options.auditWriter, now, options.unauthenticated),
     trustProxy: (address: string) => options.trustedProxies.matches(address),
     bodyLimit: options.config.bodyLimitBytes,
     return503OnClosing: true,
@@ -69,10 +73,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   // Bodies are kept as the exact bytes received: the signature is checked over them, then they are parsed.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    request.rawBody = body as Buffer;
-    done(null, undefined);
-  });
+  app.addContentTypeParser(
+    'application/json',
+    readRawBody(options.config.bodyLimitBytes, options.config.bodyTimeoutMs),
+  );
 
   // Each kind's stage lists, built once rather than on every request.
   const pipelines: Record<RouteKind, Pipeline> = {
@@ -82,12 +86,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     admin: pipelineFor('admin', options.stages),
   };
   const routeTable = new RouteTable();
-  app.addHook('onRoute', (route) => routeTable.add(route.method, route.url));
+  app.addHook('onRoute', (route) => routeTable.add(route.method, route.url, route.config?.security));
+  app.decorate('routeTable', routeTable);
 
   app.addHook('onRequest', async (request, reply) => {
-    request.tessera = new RequestContext(request.id, now(), request.ip);
-    reply.header('x-request-id', request.id);
-    setSecurityHeaders(reply, request.protocol === 'https');
+    beginRequest(request, reply, now());
     if (options.requireForwardedHttps && request.protocol !== 'https')
       throw apiError('transport.https_required');
     const kind = request.routeOptions.config.security?.kind;
@@ -98,23 +101,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if (kind) await runStages(pipelines[kind].preValidation, request, reply);
   });
   app.addHook('onSend', auditBeforeRelease(options.auditWriter, now, options.unauthenticated));
-  app.addHook('onResponse', async (request, reply) => {
-    const ctx = request.tessera;
-    // One line per request, from an allowlist of fields: never headers, bodies, keys or signatures.
-    request.log.info(
-      {
-        req_id: ctx.requestId,
-        method: request.method,
-        path: request.url.split('?')[0],
-        status: reply.statusCode,
-        code: ctx.errorCode,
-        partner: ctx.attribution.partnerId,
-        prefix: ctx.attribution.prefix,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
-  });
+  app.addHook('onResponse', async (request, reply) => logRequest(request, reply, reply.elapsedTime));
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(async (request, reply) => {

@@ -1,10 +1,13 @@
 // tessera serve: what `npm start` runs. Configured by environment variables only (see README), so the same
 // command works under systemd, in a container and on a laptop.
+
+import type { DestinationStream } from 'pino';
 import { createTessera, type Tessera } from '../../src/app.ts';
 import { type Config, ConfigError, loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/log.ts';
 import { parseCommandArgs, UsageError, wantsJson } from '../args.ts';
 import { usageError } from '../command.ts';
-import { type CliIo, writeError, writeJson, writeLines } from '../output.ts';
+import { type CliIo, writeError, writeJson } from '../output.ts';
 
 export const SERVE_USAGE = `Usage:
   tessera serve [--gateway FILE] [--json]
@@ -61,6 +64,11 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+/**
+ * Without --json, stdout is the server's JSON log stream, so the announcement is one more JSON line there
+ * (printed even when logs are silenced: it is the answer to "where is it?"). A generated admin token never
+ * enters that stream, which is shipped to log stores: it goes to stderr, for the operator, this once.
+ */
 function announce(io: CliIo, url: string, generatedAdminToken: string | undefined, json: boolean): void {
   if (json) {
     writeJson(
@@ -69,20 +77,23 @@ function announce(io: CliIo, url: string, generatedAdminToken: string | undefine
     );
     return;
   }
-  const notice =
-    generatedAdminToken === undefined
-      ? []
-      : [
-          '',
-          'TESSERA_ADMIN_TOKEN is not set, so an admin token was generated. It is shown this once and stored',
-          'only as a hash; Tessera cannot show it again. Keep it in your secret manager:',
-          '',
-          `  ${generatedAdminToken}`,
-          '',
-          'The tessera CLI reads it from TESSERA_ADMIN_TOKEN.',
-          '',
-        ];
-  writeLines(io, [`Tessera listening on ${url}`, ...notice]);
+  createLogger('info', io.stdout as DestinationStream).info(
+    { event: 'server.listening', url, admin_token_generated: generatedAdminToken !== undefined },
+    `Tessera listening on ${url}`,
+  );
+  if (generatedAdminToken === undefined) return;
+  io.stderr.write(
+    [
+      '',
+      'TESSERA_ADMIN_TOKEN is not set, so an admin token was generated. It is shown this once and stored',
+      'only as a hash; Tessera cannot show it again. Keep it in your secret manager:',
+      '',
+      `  ${generatedAdminToken}`,
+      '',
+      'The tessera CLI reads it from TESSERA_ADMIN_TOKEN.',
+      '',
+    ].join('\n'),
+  );
 }
 
 function configError(io: CliIo, error: ConfigError, json: boolean): number {

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { SingleLineText } from '../domain/schemas.ts';
 import { SCOPE_PATTERN } from '../keys/scopes.ts';
 
 export const EnvironmentSchema = Type.Union([Type.Literal('test'), Type.Literal('live')]);
@@ -8,7 +9,7 @@ export const KeyIdParams = Type.Object({ id: Type.String({ pattern: '^key_[0-9A-
 
 export const CreatePartnerBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
+    name: SingleLineText({ maxLength: 200 }),
     rate_limit_per_minute: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1, maximum: 10_000_000 }), Type.Null()]),
     ),
@@ -26,7 +27,7 @@ export type UpdatePartnerBody = Static<typeof UpdatePartnerBody>;
 export const CreateKeyBody = Type.Object(
   {
     environment: EnvironmentSchema,
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    name: Type.Optional(SingleLineText({ maxLength: 100 })),
     scopes: Type.Optional(
       // Checked against knownScopes() by the route: gateway routes add scopes at start.
       Type.Array(Type.String({ pattern: SCOPE_PATTERN }), {

@@ -11,6 +11,7 @@ import type { AppDeps } from '../deps.ts';
 import { apiError, type ErrorDetail } from '../errors.ts';
 import type { Job } from '../jobs.ts';
 import { findPartner } from '../partners/store.ts';
+import { scopeOfKey } from '../pipeline/context.ts';
 import type { RouteRegistrar } from '../server.ts';
 import { type ExportRequest, exportStream } from './export.ts';
 import type { ExportFormat } from './export-format.ts';
@@ -55,7 +56,7 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
   ) => {
     const key = request.tessera.key;
     if (!key) throw new Error('audit export reached without a key');
-    const scope = { partnerId: key.partnerId, environment: key.environment };
+    const scope = scopeOfKey(key);
     return {
       run: <T>(work: (tx: Queryable) => Promise<T>) => db.scoped(scope, work),
       request: exportRequest(

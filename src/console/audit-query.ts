@@ -1,6 +1,7 @@
 // The audit log as the console shows it: one partner's events, newest first, filtered by period, key,
 // status and code, paginated by keyset (seq) so a page costs the same however deep it is. Read through
 // db.scoped, so row-level security backs up the partner filter.
+import type { ChainedAuditEvent } from '../audit/event.ts';
 import type { Database } from '../db/database.ts';
 
 export interface AuditFilter {
@@ -12,21 +13,22 @@ export interface AuditFilter {
   before: string | undefined;
 }
 
-export interface AuditRow {
-  seq: string;
-  recorded_at: Date;
-  environment: string | null;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  method: string | null;
-  path: string | null;
-  status: number | null;
-  error_code: string | null;
-  client_ip: string | null;
-  latency_ms: number | null;
-  detail: Record<string, unknown> | null;
-}
+/** The columns the console shows, from the one stored-row declaration; the driver returns a Date. */
+export type AuditRow = Pick<
+  ChainedAuditEvent,
+  | 'seq'
+  | 'environment'
+  | 'actor_type'
+  | 'actor_id'
+  | 'action'
+  | 'method'
+  | 'path'
+  | 'status'
+  | 'error_code'
+  | 'client_ip'
+  | 'latency_ms'
+  | 'detail'
+> & { recorded_at: Date };
 
 export const PAGE_SIZE = 50;
 

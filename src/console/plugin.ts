@@ -17,9 +17,16 @@ export const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const FORM_LIMIT_BYTES = 32 * 1024;
+/** The only console routes that need no access level: they serve the same static bytes to anyone. */
+const STATIC_ASSETS = ['/assets/console.css', '/assets/console.js'];
 
 export function setUpConsoleScope(scope: FastifyInstance, deps: ConsoleDeps): void {
   scope.decorateRequest('consoleSession', undefined);
+  // Fails closed: a page without a declared access level would be served with no session check at all.
+  scope.addHook('onRoute', (route) => {
+    if (route.config?.console === undefined && !STATIC_ASSETS.some((asset) => route.url.endsWith(asset)))
+      throw new Error(`console route ${route.url} declares no access level: refusing to start`);
+  });
   scope.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES },

@@ -4,7 +4,5 @@ import type { FastifyRequest } from 'fastify';
 import type { Scope } from '../db/database.ts';
 
 export function callerScope(request: FastifyRequest): Scope {
-  const key = request.tessera.key;
-  if (!key) throw new Error('a partner route ran without an authenticated key');
-  return { partnerId: key.partnerId, environment: key.environment };
+  return request.tessera.scope();
 }

@@ -44,6 +44,8 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   }
   request.tessera.errorCode = apiErr.code;
   for (const [name, value] of Object.entries(apiErr.headers)) reply.header(name, value);
+  // A body that stopped arriving in time leaves the stream unusable: end the connection with the answer.
+  if (apiErr.code === 'request.timeout') reply.header('connection', 'close');
   reply
     .code(apiErr.status)
     .type('application/json; charset=utf-8')

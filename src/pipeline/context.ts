@@ -1,7 +1,8 @@
 // What the pipeline stages prove about a request, carried on the request for the stages after them and
 // for the handler. The presented secret is kept only for the signature stage and is never serialised.
 import type { AuditDetail } from '../audit/event.ts';
-import type { Environment } from '../db/database.ts';
+import type { Environment, Scope as TenantScope } from '../db/database.ts';
+import type { RouteTable } from '../http/route-table.ts';
 import type { VerifiedKey } from '../keys/key-cache.ts';
 import type { Scope } from '../keys/scopes.ts';
 import type { StaffIdentity } from '../staff/identity.ts';
@@ -17,6 +18,11 @@ export interface RouteSecurity {
   body?: 'json' | 'raw';
   /** The staff permission an admin route needs; an admin route that declares none needs `admin`. */
   staff?: StaffPermission;
+}
+
+/** The one way to derive a caller's scope: the partner and environment of the key it proved. */
+export function scopeOfKey(key: Pick<VerifiedKey, 'partnerId' | 'environment'>): TenantScope {
+  return { partnerId: key.partnerId, environment: key.environment };
 }
 
 export class RequestContext {
@@ -42,6 +48,12 @@ export class RequestContext {
     readonly startedAt: number,
     readonly clientIp: string,
   ) {}
+
+  /** The scope every query of this request runs in: the proven key's, never the one it claimed. */
+  scope(): TenantScope {
+    if (!this.key) throw new Error('a partner route ran without an authenticated key');
+    return scopeOfKey(this.key);
+  }
 
   setPresentedSecret(secret: string): void {
     this.#secret = secret;
@@ -74,5 +86,9 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     security?: RouteSecurity;
+  }
+  interface FastifyInstance {
+    /** Every route with its declared security (src/http/route-table.ts). */
+    routeTable: RouteTable;
   }
 }

@@ -42,7 +42,7 @@ export function signedWrite(db: Database, now: () => number, handler: WriteHandl
     // The decoded signature, never the header text (whose hex case an attacker chooses). Stored as the hash
     // of its lower-case hex, the form clients send, so rows written before this change still match.
     const signatureHash = sha256Hex(ctx.signature.toString('hex'));
-    const scope = { partnerId: key.partnerId, environment: key.environment };
+    const scope = ctx.scope();
 
     const outcome = await db.scoped(scope, async (tx) => {
       const [claimed] = await tx.query<{ ok: boolean }>(

@@ -2,6 +2,7 @@
 // the audit tables as the database owner.
 
 import type { CliIo } from '../../cli/output.ts';
+import type { ChainedAuditEvent } from '../../src/audit/event.ts';
 import type { Database } from '../../src/db/database.ts';
 import { ADMIN_TOKEN } from '../support/harness.ts';
 
@@ -22,22 +23,8 @@ export function captureIo(baseUrl: string): CapturedIo {
   };
 }
 
-export interface AuditRow {
-  seq: string;
-  chain_id: string;
-  chain_seq: string;
-  request_id: string | null;
-  partner_id: string | null;
-  environment: string | null;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  path: string | null;
-  status: number | null;
-  error_code: string | null;
-  hash: string;
-  prev_hash: string;
-}
+/** An audit row as stored: the one declaration, from the writer's side. */
+export type AuditRow = ChainedAuditEvent;
 
 export async function auditRowFor(db: Database, requestId: string): Promise<AuditRow | undefined> {
   const [row] = await db.query<AuditRow>(

@@ -82,22 +82,46 @@ for (const target of databaseTargets()) {
 
     test('prints where it listens and a generated admin token once, and closes on SIGTERM', async () => {
       const first = await startServe(dataDir, databaseUrl, { expectToken: true });
-      const token = first.output.match(/^ {2}(tsa_\S+)$/m)?.[1] ?? '';
-      assert.match(first.output, /shown this once and stored\nonly as a hash/);
-      assert.ok(token.length > 20, first.output);
+      const token = first.stderr().match(/^ {2}(tsa_\S+)$/m)?.[1] ?? '';
+      assert.match(first.stderr(), /shown this once and stored\nonly as a hash/);
+      assert.ok(token.length > 20, first.stderr());
 
       const tessera = cliRunner({ TESSERA_URL: first.url, TESSERA_ADMIN_TOKEN: token });
       const list = await tessera('partner', 'list', '--json');
       assert.equal(list.code, 0, list.stderr);
       assert.deepEqual(JSON.parse(list.stdout), { data: [] });
       assert.equal(await first.stop('SIGTERM'), 0);
+      assertJsonLogStream(first.stdout(), token);
 
       const second = await startServe(dataDir, databaseUrl, { expectToken: false });
-      assert.ok(!second.output.includes(token), 'the token is shown only at the start that generated it');
-      assert.ok(!second.output.includes('admin token was generated'));
+      const shown = second.stdout() + second.stderr();
+      assert.ok(!shown.includes(token), 'the token is shown only at the start that generated it');
+      assert.ok(!shown.includes('admin token was generated'));
       assert.equal(await second.stop('SIGINT'), 0);
     });
+
+    test('the banner names the address actually bound: HOST=0.0.0.0 says 0.0.0.0', async () => {
+      const serve = await startServe(dataDir, databaseUrl, {
+        expectToken: false,
+        env: { HOST: '0.0.0.0', TESSERA_TRUSTED_PROXIES: '127.0.0.1/32' },
+      });
+      assert.match(serve.url, /^http:\/\/0\.0\.0\.0:\d+$/);
+      assert.equal(await serve.stop('SIGTERM'), 0);
+    });
   });
+}
+
+/** stdout is a JSON log stream: every line parses, the request id has one name, no token is in it. */
+function assertJsonLogStream(stdout: string, token: string): void {
+  const lines = stdout.split('\n').filter(Boolean);
+  assert.ok(lines.length >= 2, stdout);
+  for (const line of lines) {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    assert.ok(!('reqId' in entry) && !('req_id' in entry), `another request-id name: ${line}`);
+  }
+  const requests = lines.map((l) => JSON.parse(l)).filter((e) => e.msg === 'request');
+  assert.ok(requests.length >= 1 && requests.every((e) => /^req_/.test(String(e.request_id))), stdout);
+  assert.ok(!stdout.includes(token), 'the admin token is not in the log stream');
 }
 
 describe('tessera serve with a bad configuration', () => {
@@ -121,8 +145,9 @@ describe('tessera serve with a bad configuration', () => {
 
 interface ServeProcess {
   url: string;
-  /** Everything printed up to the announcement (and the token notice, when there is one). */
-  output: string;
+  /** Everything printed so far on each stream. */
+  stdout(): string;
+  stderr(): string;
   /** Sends `signal` and resolves to the exit code, or the signal that killed the process. */
   stop(signal: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
 }
@@ -130,15 +155,16 @@ interface ServeProcess {
 async function startServe(
   dataDir: string,
   databaseUrl: string | undefined,
-  { expectToken }: { expectToken: boolean },
+  { expectToken, env: extra = {} }: { expectToken: boolean; env?: Record<string, string> },
 ): Promise<ServeProcess> {
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOST: '127.0.0.1',
     PORT: '0',
     TESSERA_DATA_DIR: dataDir,
-    TESSERA_LOG_LEVEL: 'silent',
+    TESSERA_LOG_LEVEL: 'info',
     DATABASE_URL: databaseUrl,
+    ...extra,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
     env,
@@ -147,23 +173,37 @@ async function startServe(
   children.add(child);
   const exited = once(child, 'exit');
   child.once('exit', () => children.delete(child));
-  let output = '';
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tessera serve did not start:\n${output}`)), 60_000);
-    child.once('exit', (code) => reject(new Error(`tessera serve exited with ${code}:\n${output}`)));
-    createInterface({ input: stdoutOf(child) }).on('line', (line) => {
-      output += `${line}\n`;
-      const announced = output.match(/^Tessera listening on (\S+)$/m)?.[1];
-      // The announcement and the token notice are one write; with a token, wait for the notice's last line.
-      if (announced && (!expectToken || /reads it from/.test(line))) {
+    const timer = setTimeout(
+      () => reject(new Error(`tessera serve did not start:\n${stdout}${stderr}`)),
+      180_000,
+    );
+    child.once('exit', (code) => reject(new Error(`tessera serve exited with ${code}:\n${stdout}${stderr}`)));
+    let announced: string | undefined;
+    const ready = () => {
+      // With a token, the notice on stderr follows the banner; wait for its last line.
+      if (announced && (!expectToken || /reads it from/.test(stderr))) {
         clearTimeout(timer);
         resolve(announced);
       }
+    };
+    child.stderr?.on('data', ready);
+    createInterface({ input: stdoutOf(child) }).on('line', (line) => {
+      stdout += `${line}\n`;
+      const entry = JSON.parse(line) as { event?: string; url?: string };
+      if (entry.event === 'server.listening') announced = entry.url;
+      ready();
     });
   });
   return {
     url,
-    output,
+    stdout: () => stdout,
+    stderr: () => stderr,
     async stop(signal) {
       child.kill(signal);
       const [code, killedBy] = (await exited) as [number | null, NodeJS.Signals | null];

@@ -1,5 +1,6 @@
 // The test harness: a running Tessera on a fresh database, seeded with two partners (A and B), each with a
 // test and a live key, and an admin client. Every test file starts its own and closes it when done.
+import type { Logger } from 'pino';
 import type { Tessera } from '../../src/app.ts';
 import { createTessera } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
@@ -44,6 +45,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   now?: () => number;
   database?: TestDatabase;
+  /** Where the server logs (silent by default). */
+  logger?: Logger;
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -60,7 +63,11 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
   const database = options.database ?? (await createTestDatabase(target));
   const config = testConfig(options.env);
   const now = options.now ?? Date.now;
-  const tessera = await createTessera(config, { db: database.db, logger: createLogger('silent'), now });
+  const tessera = await createTessera(config, {
+    db: database.db,
+    logger: options.logger ?? createLogger('silent'),
+    now,
+  });
   const baseUrl = await tessera.listen();
 
   const admin = (method: string, path: string, body?: unknown) =>

@@ -1,9 +1,9 @@
 // The booking contract: booking a quote, reading, listing and cancelling bookings.
 import { type Static, Type } from '@sinclair/typebox';
-import { IsoDate, MoneySchema, Nullable, Timestamp } from '../schemas.ts';
+import { IsoDate, MoneySchema, Nullable, SingleLineText, Timestamp } from '../schemas.ts';
 
 // Names are free text but never carry control characters (they end up in partner exports and logs).
-const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
+const Name = SingleLineText({ maxLength: 100 });
 
 export const Traveller = Type.Object(
   { first_name: Name, last_name: Name, birth_date: { ...IsoDate, description: 'In the past.' } },
