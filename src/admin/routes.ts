@@ -181,11 +181,13 @@ export function adminRoutes(db: Database, now: () => number = Date.now) {
             id,
             body.environment ?? null,
             body.entries,
+            { allowAny: body.allow_any === true },
           );
           return { partner_id: id, entries };
         } catch (error) {
           if (!(error instanceof InvalidCidrError)) throw error;
-          throw apiError('request.invalid', { details: [{ field: 'entries.cidr', message: error.message }] });
+          const field = `entries[${error.index ?? 0}].cidr`;
+          throw apiError('request.invalid', { details: [{ field, message: error.message }] });
         }
       },
     );
