@@ -103,7 +103,9 @@ function toBytes(address: string, family: 'ipv4' | 'ipv6'): Buffer {
   const right = tail === undefined ? [] : groups(tail);
   const all = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
   const bytes = Buffer.alloc(16);
-  all.forEach((group, i) => bytes.writeUInt16BE(Number.parseInt(group, 16), i * 2));
+  all.forEach((group, i) => {
+    bytes.writeUInt16BE(Number.parseInt(group, 16), i * 2);
+  });
   return bytes;
 }
 

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { databaseTargets } from '../support/database.ts';
 import { ADMIN_TOKEN, type Harness, startHarness } from '../support/harness.ts';
-import { cliRunner, jsonErrorOf, jsonOf, type RunCli } from './run-cli.ts';
+import { type CliRun, cliRunner, jsonErrorOf, jsonOf, type RunCli } from './run-cli.ts';
+
+/** The API's `details` as text, from the CLI's JSON error output. */
+function detailsOf(run: CliRun): string {
+  jsonErrorOf(run);
+  return JSON.stringify((JSON.parse(run.stderr) as { error: { details?: unknown } }).error.details);
+}
 
 for (const target of databaseTargets()) {
   describe(`tessera allowlist (${target})`, () => {
@@ -88,14 +94,14 @@ for (const target of databaseTargets()) {
       assert.equal(hostBits.code, 1);
       const error = jsonErrorOf(hostBits);
       assert.equal(error.code, 'request.invalid');
-      assert.match(JSON.stringify(error.details), /entries\[0\]\.cidr.*the network would be 0\.0\.0\.0\/0/);
+      assert.match(detailsOf(hostBits), /entries\[0\]\.cidr.*the network would be 0\.0\.0\.0\/0/);
       const narrow = await tessera('allowlist', 'set', '--partner', h.a.id, '1.2.3.4/24', '--json');
-      assert.match(JSON.stringify(jsonErrorOf(narrow).details), /did you mean 1\.2\.3\.0\/24/i);
+      assert.match(detailsOf(narrow), /did you mean 1\.2\.3\.0\/24/i);
 
       const any = ['allowlist', 'set', '--partner', h.a.id, '--environment', 'test', '0.0.0.0/0'];
       const refused = await tessera(...any, '--json');
       assert.equal(refused.code, 1);
-      assert.match(JSON.stringify(jsonErrorOf(refused).details), /allow-any/);
+      assert.match(detailsOf(refused), /allow-any/);
       const allowed = await tessera(...any, '--allow-any', '--json');
       assert.equal(allowed.code, 0, allowed.stderr);
       assert.deepEqual(jsonOf(allowed).entries, [{ environment: 'test', cidr: '0.0.0.0/0', note: '' }]);
