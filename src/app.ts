@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { setUpAdminToken } from './admin/admin-token.ts';
+import { keyRollRoutes } from './admin/key-roll.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { AllowlistCache } from './allowlist/allowlist-cache.ts';
 import { meRoutes } from './api/me.ts';
@@ -114,6 +115,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     metricsRoutes({ argon2, keyCache, auditWriter }, stages.adminIpAllowlist),
     meRoutes,
     adminRoutes(db, now),
+    keyRollRoutes(db, now),
     auditRoutes(deps),
     consoleRoutes(deps),
   ];
