@@ -76,13 +76,21 @@ describe('HTML and charts', () => {
     );
   });
 
-  test('charts are self-contained SVG with a text alternative and no inline style', () => {
+  test('charts are self-contained SVG with a title, axis labels, a legend and no inline style', () => {
     const bars = requestsChart('r', [
       { label: '01-01', total: 10, errors: 2 },
       { label: '01-02', total: 0, errors: 0 },
     ]).value;
-    assert.match(bars, /^<svg class="chart"/);
+    assert.match(
+      bars,
+      /^<figure class="chart-figure"[^>]*><figcaption id="r-caption"><h3>Requests per day<\/h3>/,
+    );
+    assert.match(bars, /<svg class="chart"/);
     assert.match(bars, /<title id="r-t">/);
+    assert.match(bars, /<li><span class="swatch bar" aria-hidden="true"><\/span>Requests<\/li>/);
+    assert.match(bars, /<li><span class="swatch err" aria-hidden="true"><\/span>Errors/);
+    assert.match(bars, /class="axis-label"[^>]*>Day \(UTC, month-day\)</);
+    assert.match(bars, /class="axis-label"[^>]*>Requests</);
     assert.match(bars, /12 requests|10 requests, 2 errors/);
     assert.doesNotMatch(bars, /style=|<script|href=/);
     const line = latencyChart('l', [
