@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { CONSOLE_JS } from '../../src/console/assets/script.ts';
 import { SecretBox } from '../../src/console/auth/secret-box.ts';
 import { matchingStep, STEP_MS, totpCode } from '../../src/console/auth/totp.ts';
 import { latencyChart, requestsChart } from '../../src/console/charts.ts';
@@ -100,6 +101,13 @@ describe('HTML and charts', () => {
     ]).value;
     assert.match(line, /<polyline class="line" points="[\d., ]+"\/>/);
     assert.equal((line.match(/<circle/g) ?? []).length, 2);
+  });
+});
+
+describe('console script', () => {
+  test('parses as JavaScript (a template-literal escape slip would break every page)', () => {
+    assert.doesNotThrow(() => new Function(CONSOLE_JS));
+    assert.match(CONSOLE_JS, /join\('\\n'\)/, 'lists are copied one item per line');
   });
 });
 

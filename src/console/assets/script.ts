@@ -21,7 +21,7 @@ export const CONSOLE_JS = `'use strict';
       // A list (recovery codes) is copied one item per line, not run together.
       var items = target.querySelectorAll('li');
       var text = items.length > 0
-        ? Array.prototype.map.call(items, function (li) { return li.textContent.trim(); }).join('\n')
+        ? Array.prototype.map.call(items, function (li) { return li.textContent.trim(); }).join('\\n')
         : target.textContent.trim();
       navigator.clipboard.writeText(text).then(function () { button.textContent = 'Copied'; });
     });
