@@ -330,7 +330,7 @@ describe(`issue 15 in a browser (${target})`, { skip: skipWithoutChromium }, () 
       const oldKey = ((await page.locator('output#new-key').textContent()) ?? '').trim();
       const oldPrefix = oldKey.split('_')[2] ?? '';
       await page.getByLabel('Old key keeps working for').first().waitFor();
-      const roll = page.getByRole('button', { name: `Roll key ${oldPrefix} with overlap` });
+      const roll = page.getByRole('button', { name: `Roll with overlap: key ${oldPrefix}` });
       const box = await roll.boundingBox();
       assert.ok(box && box.x >= 0 && box.x + box.width <= seat.viewport.width, `${seat.size}: reachable`);
       await roll.click();

@@ -143,6 +143,16 @@ describe(`console in a browser (${target})`, { skip }, () => {
     const prefix = key.split('_')[2] ?? '';
     await page.goto(`${base}/console/keys?env=live`);
     assert.equal(await page.locator('output#new-key').count(), 0, 'the key is never shown again');
+    // Several keys, as a real integration has them, for the screenshots.
+    await h.createKey(h.a.id, 'live', {
+      name: 'Reporting (read only)',
+      scopes: ['quotes:read', 'bookings:read'],
+    });
+    await h.createKey(h.a.id, 'live', {
+      name: 'Partner back office',
+      scopes: ['bookings:read', 'bookings:write'],
+    });
+    await page.reload();
     await page.getByRole('button', { name: `Revoke key ${prefix}` }).click();
     await page.getByText(`Key ${prefix} is revoked`).waitFor();
     await shot(page, 'keys');
@@ -209,10 +219,13 @@ describe(`console in a browser (${target})`, { skip }, () => {
 
     // Audit log and export, verified offline with the CLI.
     await page.goto(`${base}/console/audit`);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await shot(page, 'audit');
+    await page.setViewportSize({ width: 1280, height: 860 });
     await page.getByLabel('Status').fill('401');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByRole('cell', { name: 'auth.api_key.invalid', exact: true }).first().waitFor();
-    await shot(page, 'audit');
+    await shot(page, 'audit-filtered');
     // An export ends two seconds in the past (events still committing are left out); let the seeded ones settle.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     const today = new Date().toISOString().slice(0, 10);

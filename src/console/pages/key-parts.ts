@@ -40,7 +40,7 @@ function actions(session: ConsoleSession, key: KeyRecord): Html {
         ([hours, label]) =>
           html`<option value="${hours}"${hours === 24 ? html` selected` : ''}>${label}</option>`,
       )}</select>
-      <button class="secondary" type="submit" aria-label="Roll key ${key.prefix} with overlap">Roll with overlap</button></form>
+      <button class="secondary" type="submit" aria-label="Roll with overlap: key ${key.prefix}">Roll with overlap</button></form>
     <form class="inline" method="post" action="/console/keys/${key.id}/revoke" data-confirm="Revoke ${key.prefix}? Calls with it will be refused at once.">
       ${csrfField(session)}<button class="danger" type="submit" aria-label="Revoke key ${key.prefix}">Revoke</button></form></div>`;
 }
