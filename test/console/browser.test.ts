@@ -165,7 +165,7 @@ describe(`console in a browser (${target})`, { skip }, () => {
     await page.getByText('Live accepts requests from any IP address').waitFor();
     await page.getByLabel(/^Address or range/).fill('10.0.0.0/300');
     await page.getByRole('button', { name: 'Add entry' }).click();
-    await page.getByText('is not an IP address or CIDR range').waitFor();
+    await page.getByText('has a prefix length over 32').waitFor();
     await page.getByLabel(/^Address or range/).fill('10.1.2.3/8');
     await page.getByRole('button', { name: 'Add entry' }).click();
     await page.getByText('did you mean 10.0.0.0/8').waitFor();
