@@ -2,6 +2,8 @@
 // text, recovery codes (single use), passkey ceremonies refusing forged input, and the team (roles take
 // effect at once, the last owner stays, removed users are signed out).
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { consoleJobs } from '../../src/console/index.ts';
 import { createLogger } from '../../src/log.ts';
@@ -187,6 +189,53 @@ for (const target of databaseTargets()) {
         audit.map((r) => r.action),
         ['user.invited', 'user.invited', 'user.role_changed', 'user.removed'],
       );
+    });
+
+    test('inviting an address with an account at another partner answers like any invite and mails it', async () => {
+      const elsewhere = 'owner@other-partner.example';
+      assert.equal(
+        (await h.admin('POST', `/admin/v1/partners/${h.b.id}/users`, { email: elsewhere, role: 'owner' }))
+          .status,
+        201,
+      );
+      const client = await session();
+      const team = await client.get('/console/team');
+      const fresh = await client.submitAndFollow(team, '/console/team', {
+        email: 'new@flows-a.example',
+        role: 'auditor',
+      });
+      const taken = await client.submitAndFollow(team, '/console/team', {
+        email: elsewhere,
+        role: 'auditor',
+      });
+      assert.equal(fresh.status, taken.status);
+      assert.match(fresh.text, /new@flows-a\.example is invited as auditor\./);
+      assert.match(taken.text, /owner@other-partner\.example is invited as auditor\./);
+      const users = await h.tessera.db.query<{ partner_id: string }>(
+        'SELECT partner_id FROM console_users WHERE lower(email) = $1',
+        [elsewhere],
+      );
+      assert.deepEqual(
+        users.map((u) => u.partner_id),
+        [h.b.id],
+        'no second account',
+      );
+      const mails = readdirSync(join(dataDir, 'outbox')).map(
+        (file) =>
+          JSON.parse(readFileSync(join(dataDir, 'outbox', file), 'utf8')) as { to: string; text: string },
+      );
+      for (let i = 0; i < 100 && !mails.some((m) => m.to === elsewhere); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        mails.splice(
+          0,
+          mails.length,
+          ...readdirSync(join(dataDir, 'outbox')).map(
+            (file) =>
+              JSON.parse(readFileSync(join(dataDir, 'outbox', file), 'utf8')) as { to: string; text: string },
+          ),
+        );
+      }
+      assert.ok(mails.some((m) => m.to === elsewhere && /already has a console account/.test(m.text)));
     });
 
     test('a user revokes another of their sessions from the Security page', async () => {
