@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { setUpAdminToken } from './admin/admin-token.ts';
+import { keyRollRoutes } from './admin/key-roll.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { staffAdminRoutes } from './admin/staff-routes.ts';
 import { AllowlistCache } from './allowlist/allowlist-cache.ts';
@@ -146,6 +147,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     meRoutes,
     adminRoutes(deps),
     staffAdminRoutes(deps),
+    keyRollRoutes(db, now),
     auditRoutes(deps),
     consoleRoutes(deps),
     staffConsoleRoutes(deps),

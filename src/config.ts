@@ -1,7 +1,7 @@
 // The only reader of process.env. Configuration is parsed and validated once at boot, then frozen and
 // passed down, so a typo in a variable fails the start with a clear message instead of a request later.
-import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { parseCidr } from './net/cidr.ts';
 
 export interface Config {
   readonly host: string;
@@ -191,9 +191,10 @@ function cidrList(env: Env, name: string, fallback: string[]): readonly string[]
     .map((entry) => entry.trim())
     .filter(Boolean);
   for (const entry of entries) {
-    const [address, bits] = entry.split('/');
-    if (!address || isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
-      throw new ConfigError(`${name} has an entry that is not an IP address or CIDR: "${entry}".`);
+    try {
+      parseCidr(entry, { allowAny: true });
+    } catch (error) {
+      throw new ConfigError(`${name}: ${(error as Error).message}`);
     }
   }
   return Object.freeze(entries);

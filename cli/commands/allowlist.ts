@@ -7,11 +7,13 @@ import { type CliIo, formatTable } from '../output.ts';
 const ENVIRONMENTS = ['test', 'live'] as const;
 
 export const ALLOWLIST_USAGE = `Usage:
-  tessera allowlist set --partner ID [--environment test|live] [CIDR[#note]…] [--json]
+  tessera allowlist set --partner ID [--environment test|live] [--allow-any] [CIDR[#note]…] [--json]
   tessera allowlist show --partner ID [--json]
 
   set replaces the entries of one environment (without --environment: the entries that apply to both).
   No CIDR clears them. An empty allowlist accepts requests from any IP address.
+  A CIDR with host bits set (1.2.3.4/24) is refused with the network it would be (1.2.3.0/24).
+  --allow-any      accept 0.0.0.0/0 or ::/0 (every address); refused without it
   Example: tessera allowlist set --partner ptn_… --environment live 203.0.113.0/24#office 2001:db8::/32
   --url URL        admin API base URL (default: TESSERA_URL, then http://127.0.0.1:8080)
   --token TOKEN    admin token (default: TESSERA_ADMIN_TOKEN; prefer the variable)
@@ -19,19 +21,24 @@ export const ALLOWLIST_USAGE = `Usage:
 `;
 
 export function runAllowlist(args: string[], io: CliIo): Promise<number> {
-  return runGroup('allowlist', args, io, ALLOWLIST_USAGE, {
-    set: { flags: ['partner', 'environment'], run: setAllowlist },
+  // A bare switch, read here so the shared parser keeps only `--name value` flags.
+  const allowAny = args.includes('--allow-any');
+  const rest = args.filter((arg) => arg !== '--allow-any');
+  return runGroup('allowlist', rest, io, ALLOWLIST_USAGE, {
+    set: { flags: ['partner', 'environment'], run: (context) => setAllowlist(context, allowAny) },
     show: { flags: ['partner'], run: showAllowlist },
   });
 }
 
-async function setAllowlist(context: CommandContext): Promise<number> {
+async function setAllowlist(context: CommandContext, allowAny: boolean): Promise<number> {
   const { args } = context;
   const partner = args.required('partner');
   const environment = args.oneOf('environment', ENVIRONMENTS) ?? null;
   const entries = args.positionals.map(parseEntry);
   const path = `/admin/v1/partners/${segment(partner)}/allowlist`;
-  const result = await context.client().put(path, { environment, entries });
+  const body: JsonObject = { environment, entries };
+  if (allowAny) body.allow_any = true;
+  const result = await context.client().put(path, body);
   return respond(context, result, allowlistLines);
 }
 

@@ -1,6 +1,6 @@
 // tessera key create | list | revoke | regenerate
 import { ALL_SCOPES, isScope } from '../../src/keys/scopes.ts';
-import { type JsonObject, segment } from '../admin-client.ts';
+import { isObject, type JsonObject, segment } from '../admin-client.ts';
 import { UsageError } from '../args.ts';
 import {
   type CommandContext,
@@ -19,8 +19,11 @@ export const KEY_USAGE = `Usage:
   tessera key list --partner ID [--environment test|live] [--json]
   tessera key revoke KEY_ID [--json]
   tessera key regenerate KEY_ID [--json]
+  tessera key roll KEY_ID --overlap DURATION [--json]
 
-  The full key is printed once, by create and regenerate; the server keeps only its hash.
+  The full key is printed once, by create, regenerate and roll; the server keeps only its hash.
+  regenerate: the old secret stops working at once. roll: a new key now, and the old key keeps working
+  for --overlap (e.g. 30m, 24h, 7d; at most 7d), then expires.
   --scopes a,b     what the key may do; without it, all of them. Valid scopes:
                    ${ALL_SCOPES.join(', ')}
   --url URL        admin API base URL (default: TESSERA_URL, then http://127.0.0.1:8080)
@@ -34,6 +37,7 @@ export function runKey(args: string[], io: CliIo): Promise<number> {
     list: { flags: ['partner', 'environment'], run: listKeys },
     revoke: { flags: [], run: revokeKey },
     regenerate: { flags: [], run: regenerateKey },
+    roll: { flags: ['overlap'], run: rollKey },
   });
 }
 
@@ -98,6 +102,33 @@ async function regenerateKey(context: CommandContext): Promise<number> {
     '',
     ...issuedKeyLines(key),
   ]);
+}
+
+async function rollKey(context: CommandContext): Promise<number> {
+  const id = expectOneId(context.args, 'KEY_ID', 'key');
+  const overlapSeconds = durationSeconds(context.args.required('overlap'));
+  const result = await context.client().post(`/admin/v1/keys/${segment(id)}/roll`, {
+    overlap_seconds: overlapSeconds,
+  });
+  return respond(context, result, (key) => {
+    const previous = isObject(key.previous) ? key.previous : {};
+    return [
+      `The previous key ${previous.prefix} keeps working until ${previous.expires_at}, then expires.`,
+      '',
+      ...issuedKeyLines(key),
+    ];
+  });
+}
+
+const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3_600, d: 86_400 };
+
+/** `30m`, `24h`, `7d` as seconds, between one minute and seven days. */
+function durationSeconds(raw: string): number {
+  const match = /^(\d{1,4})([mhd])$/.exec(raw.trim());
+  const seconds = match ? Number(match[1]) * (UNIT_SECONDS[match[2] ?? ''] ?? 0) : 0;
+  if (seconds < 60 || seconds > 7 * 86_400)
+    throw new UsageError('--overlap must be a duration like 30m, 24h or 7d, from 1m to 7d');
+  return seconds;
 }
 
 /** A newly issued key: its record, then the full key with the warning that this is the only time. */

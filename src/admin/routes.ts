@@ -235,11 +235,13 @@ export function adminRoutes(deps: AppDeps) {
             id,
             body.environment ?? null,
             body.entries,
+            { allowAny: body.allow_any === true },
           );
           return { partner_id: id, entries };
         } catch (error) {
           if (!(error instanceof InvalidCidrError)) throw error;
-          throw apiError('request.invalid', { details: [{ field: 'entries.cidr', message: error.message }] });
+          const field = `entries[${error.index ?? 0}].cidr`;
+          throw apiError('request.invalid', { details: [{ field, message: error.message }] });
         }
       },
     );

@@ -59,6 +59,7 @@ export const ReplaceAllowlistBody = Type.Object(
       ),
       { maxItems: 500 },
     ),
+    allow_any: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

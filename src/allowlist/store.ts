@@ -5,7 +5,7 @@ import type { Actor } from '../actor.ts';
 import { appendAuditEvents } from '../audit/append.ts';
 import { notifyChange } from '../db/change-feed.ts';
 import type { Database, Environment } from '../db/database.ts';
-import { parseCidr } from '../net/cidr.ts';
+import { type CidrOptions, InvalidCidrError, parseCidr } from '../net/cidr.ts';
 
 export interface AllowlistEntry {
   environment: Environment | null;
@@ -21,6 +21,31 @@ export async function listAllowlist(db: Database, partnerId: string): Promise<Al
   );
 }
 
+/**
+ * Canonicalises and de-duplicates entries (`203.0.113.7` and `203.0.113.7/32` are one entry; the first
+ * note wins). Throws InvalidCidrError for anything parseCidr refuses, so nothing is stored half-checked.
+ */
+export function normaliseEntries(
+  entries: ReadonlyArray<{ cidr: string; note?: string }>,
+  options: CidrOptions = {},
+): Array<{ cidr: string; note: string }> {
+  const byCidr = new Map<string, string>();
+  entries.forEach((entry, index) => {
+    const { canonical } = parseEntry(entry.cidr, index, options);
+    if (!byCidr.has(canonical)) byCidr.set(canonical, entry.note ?? '');
+  });
+  return [...byCidr].map(([cidr, note]) => ({ cidr, note }));
+}
+
+function parseEntry(cidr: string, index: number, options: CidrOptions) {
+  try {
+    return parseCidr(cidr, options);
+  } catch (error) {
+    if (error instanceof InvalidCidrError) error.index = index;
+    throw error;
+  }
+}
+
 /** Replaces the entries of one environment (or, with `null`, those that apply to both). */
 export async function replaceAllowlist(
   db: Database,
@@ -28,21 +53,18 @@ export async function replaceAllowlist(
   partnerId: string,
   environment: Environment | null,
   entries: ReadonlyArray<{ cidr: string; note?: string }>,
+  options: CidrOptions = {},
 ): Promise<AllowlistEntry[]> {
-  const normalised = entries.map((entry) => {
-    const { address, prefix } = parseCidr(entry.cidr);
-    return { cidr: `${address}/${prefix}`, note: entry.note ?? '' };
-  });
+  const normalised = normaliseEntries(entries, options);
   await db.transaction(async (tx) => {
     await tx.query(
       'DELETE FROM partner_allowlist_entries WHERE partner_id = $1 AND environment IS NOT DISTINCT FROM $2',
       [partnerId, environment],
     );
     if (normalised.length > 0) {
-      // network() zeroes host bits, so 10.1.2.3/8 is stored (and shown) as 10.0.0.0/8.
       await tx.query(
         `INSERT INTO partner_allowlist_entries (partner_id, environment, cidr, note)
-         SELECT $1, $2, network(c::inet)::cidr, n FROM unnest($3::text[], $4::text[]) AS t(c, n)`,
+         SELECT $1, $2, c::cidr, n FROM unnest($3::text[], $4::text[]) AS t(c, n)`,
         [partnerId, environment, normalised.map((e) => e.cidr), normalised.map((e) => e.note)],
       );
     }

@@ -89,3 +89,17 @@ export function parseAuditFilter(query: Record<string, unknown>): AuditFilter {
     before: before && /^\d{1,18}$/.test(before) ? before : undefined,
   };
 }
+
+/** The email of each console user among `userIds` (removed users included), within this partner only. */
+export async function userEmails(
+  db: Database,
+  partnerId: string,
+  userIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db.query<{ id: string; email: string }>(
+    'SELECT id, email FROM console_users WHERE partner_id = $1 AND id = ANY($2::text[])',
+    [partnerId, [...new Set(userIds)]],
+  );
+  return new Map(rows.map((row) => [row.id, row.email]));
+}

@@ -2,6 +2,7 @@
 // CSRF checks, and error pages. Nothing here changes how the API behaves.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { constantTimeEqual } from '../crypto.ts';
+import { FAVICON_SVG } from './assets/favicon.ts';
 import { CONSOLE_JS } from './assets/script.ts';
 import { CONSOLE_CSS } from './assets/styles.ts';
 import { loadSession } from './auth/sessions.ts';
@@ -49,6 +50,10 @@ export function setUpConsoleScope(scope: FastifyInstance, deps: ConsoleDeps): vo
       .type('text/javascript; charset=utf-8')
       .header('cache-control', 'public, max-age=300')
       .send(CONSOLE_JS),
+  );
+
+  scope.get('/assets/favicon.svg', async (_request, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON_SVG),
   );
 
   scope.setNotFoundHandler((request, reply) => renderError(request, reply, notFound()));

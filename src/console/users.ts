@@ -128,3 +128,22 @@ async function ownerCount(tx: Queryable, partnerId: string): Promise<number> {
   );
   return rows.length;
 }
+
+/** What the team page shows beside each member: whether they have signed in, and their second factors. */
+export interface MemberStatus {
+  user_id: string;
+  totp_confirmed: boolean;
+  passkeys: number;
+}
+
+export async function memberStatuses(db: Database, partnerId: string): Promise<Map<string, MemberStatus>> {
+  const rows = await db.query<MemberStatus>(
+    `SELECT u.id AS user_id,
+            EXISTS (SELECT 1 FROM console_totp_factors t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
+              AS totp_confirmed,
+            (SELECT count(*)::int FROM console_webauthn_credentials w WHERE w.user_id = u.id) AS passkeys
+       FROM console_users u WHERE u.partner_id = $1 AND u.removed_at IS NULL`,
+    [partnerId],
+  );
+  return new Map(rows.map((row) => [row.user_id, row]));
+}

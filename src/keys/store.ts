@@ -184,3 +184,110 @@ export async function touchLastUsed(db: Database, keyIds: readonly string[]): Pr
   if (keyIds.length === 0) return;
   await db.query('UPDATE api_keys SET last_used_at = now() WHERE id = ANY($1::text[])', [[...keyIds]]);
 }
+
+/** What revoking from the console found: revoking an already revoked key changes and records nothing. */
+export type RevokeOutcome =
+  | { kind: 'revoked'; record: KeyRecord }
+  | { kind: 'already_revoked'; record: KeyRecord }
+  | { kind: 'not_found' };
+
+/** Revokes a key once: the audit event and change notice are written only when this call revoked it. */
+export async function revokeKeyOnce(
+  db: Database,
+  actor: Actor,
+  keyId: string,
+  partnerId: string,
+): Promise<RevokeOutcome> {
+  return db.transaction(async (tx) => {
+    const [current] = await tx.query<KeyRecord>(
+      `SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 AND partner_id = $2 FOR UPDATE`,
+      [keyId, partnerId],
+    );
+    if (!current) return { kind: 'not_found' };
+    if (current.revoked_at) return { kind: 'already_revoked', record: current };
+    const [record] = await tx.query<KeyRecord>(
+      `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND partner_id = $2 RETURNING ${KEY_COLUMNS}`,
+      [keyId, partnerId],
+    );
+    if (!record) throw new Error('key vanished during revocation');
+    await appendAuditEvents(tx, [
+      actor.event('key.revoked', {
+        partnerId: record.partner_id,
+        environment: record.environment,
+        detail: { key_id: record.id, prefix: record.prefix },
+      }),
+    ]);
+    await notifyChange(tx, 'key', record.prefix);
+    return { kind: 'revoked', record };
+  });
+}
+
+/** The longest a rolled key's old secret may keep working next to the new key. */
+export const MAX_ROLL_OVERLAP_MS = 7 * 86_400_000;
+
+export type RollOutcome =
+  | { kind: 'rolled'; issued: IssuedKey; previous: KeyRecord }
+  | { kind: 'revoked' }
+  | { kind: 'not_found' };
+
+/**
+ * Rotation without downtime: a new key (new prefix and secret, same name, environment and scopes) now,
+ * and the old key expiring at `oldExpiresAt` (within MAX_ROLL_OVERLAP_MS; an earlier expiry it already
+ * had is kept). Unlike regenerateKey, the old secret keeps working until then, so clients can switch.
+ */
+export async function rollKey(
+  db: Database,
+  actor: Actor,
+  input: { keyId: string; partnerId?: string; oldExpiresAt: Date; now: number },
+): Promise<RollOutcome> {
+  const overlap = input.oldExpiresAt.getTime() - input.now;
+  if (!(overlap > 0 && overlap <= MAX_ROLL_OVERLAP_MS)) throw new RangeError('roll overlap out of range');
+  const secret = newSecret();
+  const secretHash = await hashSecret(secret);
+  return db.transaction(async (tx) => {
+    const [current] = await tx.query<KeyRecord>(
+      `SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 AND ($2::text IS NULL OR partner_id = $2) FOR UPDATE`,
+      [input.keyId, input.partnerId ?? null],
+    );
+    if (!current) return { kind: 'not_found' };
+    const expired = current.expires_at !== null && new Date(current.expires_at).getTime() <= input.now;
+    if (current.revoked_at || expired) return { kind: 'revoked' };
+    const [previous] = await tx.query<KeyRecord>(
+      `UPDATE api_keys SET expires_at = LEAST(coalesce(expires_at, $2), $2) WHERE id = $1
+       RETURNING ${KEY_COLUMNS}`,
+      [current.id, input.oldExpiresAt],
+    );
+    if (!previous) throw new Error('key vanished during roll');
+    const record = await insertWithFreshPrefix(
+      tx,
+      {
+        partnerId: current.partner_id,
+        environment: current.environment,
+        name: current.name,
+        scopes: current.scopes,
+        expiresAt: null,
+      },
+      secretHash,
+    );
+    const target = { partnerId: record.partner_id, environment: record.environment };
+    await appendAuditEvents(tx, [
+      actor.event('key.created', {
+        ...target,
+        detail: { key_id: record.id, prefix: record.prefix, name: record.name, scopes: [...record.scopes] },
+      }),
+      actor.event('key.rolled', {
+        ...target,
+        detail: {
+          key_id: previous.id,
+          prefix: previous.prefix,
+          new_key_id: record.id,
+          new_prefix: record.prefix,
+          expires_at: previous.expires_at ? new Date(previous.expires_at).toISOString() : null,
+        },
+      }),
+    ]);
+    await notifyChange(tx, 'key', previous.prefix);
+    const issued = { record, key: formatKey(record.environment, record.prefix, secret) };
+    return { kind: 'rolled', issued, previous };
+  });
+}

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { databaseTargets } from '../support/database.ts';
 import { ADMIN_TOKEN, type Harness, startHarness } from '../support/harness.ts';
-import { cliRunner, jsonErrorOf, jsonOf, type RunCli } from './run-cli.ts';
+import { type CliRun, cliRunner, jsonErrorOf, jsonOf, type RunCli } from './run-cli.ts';
+
+/** The API's `details` as text, from the CLI's JSON error output. */
+function detailsOf(run: CliRun): string {
+  jsonErrorOf(run);
+  return JSON.stringify((JSON.parse(run.stderr) as { error: { details?: unknown } }).error.details);
+}
 
 for (const target of databaseTargets()) {
   describe(`tessera allowlist (${target})`, () => {
@@ -22,7 +28,7 @@ for (const target of databaseTargets()) {
         h.b.id,
         '--environment',
         'live',
-        '203.0.113.7/24#head office',
+        '203.0.113.0/24#head office',
         '2001:db8::/32',
         '--json',
       );
@@ -81,6 +87,25 @@ for (const target of databaseTargets()) {
       const error = jsonErrorOf(run);
       assert.equal(error.code, 'request.invalid');
       assert.match(String(error.request_id), /^req_/);
+    });
+
+    test('host bits are refused with the network they would be, and /0 needs --allow-any', async () => {
+      const hostBits = await tessera('allowlist', 'set', '--partner', h.a.id, '1.2.3.4/0', '--json');
+      assert.equal(hostBits.code, 1);
+      const error = jsonErrorOf(hostBits);
+      assert.equal(error.code, 'request.invalid');
+      assert.match(detailsOf(hostBits), /entries\[0\]\.cidr.*the network would be 0\.0\.0\.0\/0/);
+      const narrow = await tessera('allowlist', 'set', '--partner', h.a.id, '1.2.3.4/24', '--json');
+      assert.match(detailsOf(narrow), /did you mean 1\.2\.3\.0\/24/i);
+
+      const any = ['allowlist', 'set', '--partner', h.a.id, '--environment', 'test', '0.0.0.0/0'];
+      const refused = await tessera(...any, '--json');
+      assert.equal(refused.code, 1);
+      assert.match(detailsOf(refused), /allow-any/);
+      const allowed = await tessera(...any, '--allow-any', '--json');
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.deepEqual(jsonOf(allowed).entries, [{ environment: 'test', cidr: '0.0.0.0/0', note: '' }]);
+      await tessera('allowlist', 'set', '--partner', h.a.id, '--environment', 'test');
     });
 
     test('an unknown partner is resource.not_found, and a note without a CIDR is a usage error', async () => {

@@ -131,7 +131,9 @@ describe(`console in a browser (${target})`, { skip }, () => {
     await page.waitForURL(/\/console\/keys/);
 
     // A live key: created, shown once, working, then revoked and refused on the very next call.
+    await page.getByRole('link', { name: 'Live' }).click();
     await page.getByLabel(/^Name/).fill('Booking engine');
+    for (const scope of ['quotes:write', 'bookings:write']) await page.getByLabel(scope).check();
     await page.getByRole('button', { name: 'Create key' }).click();
     const key = ((await page.locator('output#new-key').textContent()) ?? '').trim();
     assert.match(key, /^sk_live_[A-Za-z0-9]{8}_[A-Za-z0-9]{48}$/);
@@ -139,8 +141,18 @@ describe(`console in a browser (${target})`, { skip }, () => {
     const me = await send(h.baseUrl, '/v1/me', { headers: { authorization: `Bearer ${key}` } });
     assert.equal(me.status, 200);
     const prefix = key.split('_')[2] ?? '';
-    await page.goto(`${base}/console/keys`);
+    await page.goto(`${base}/console/keys?env=live`);
     assert.equal(await page.locator('output#new-key').count(), 0, 'the key is never shown again');
+    // Several keys, as a real integration has them, for the screenshots.
+    await h.createKey(h.a.id, 'live', {
+      name: 'Reporting (read only)',
+      scopes: ['quotes:read', 'bookings:read'],
+    });
+    await h.createKey(h.a.id, 'live', {
+      name: 'Partner back office',
+      scopes: ['bookings:read', 'bookings:write'],
+    });
+    await page.reload();
     await page.getByRole('button', { name: `Revoke key ${prefix}` }).click();
     await page.getByText(`Key ${prefix} is revoked`).waitFor();
     await shot(page, 'keys');
@@ -153,8 +165,11 @@ describe(`console in a browser (${target})`, { skip }, () => {
     await page.getByText('Live accepts requests from any IP address').waitFor();
     await page.getByLabel(/^Address or range/).fill('10.0.0.0/300');
     await page.getByRole('button', { name: 'Add entry' }).click();
-    await page.getByText('is not an IP address or CIDR range').waitFor();
+    await page.getByText('has a prefix length over 32').waitFor();
     await page.getByLabel(/^Address or range/).fill('10.1.2.3/8');
+    await page.getByRole('button', { name: 'Add entry' }).click();
+    await page.getByText('did you mean 10.0.0.0/8').waitFor();
+    await page.getByLabel(/^Address or range/).fill('10.0.0.0/8');
     await page.getByLabel(/^Note/).fill('Datacentre egress');
     await page.getByRole('button', { name: 'Add entry' }).click();
     await page.getByRole('cell', { name: '10.0.0.0/8', exact: true }).waitFor();
@@ -204,10 +219,13 @@ describe(`console in a browser (${target})`, { skip }, () => {
 
     // Audit log and export, verified offline with the CLI.
     await page.goto(`${base}/console/audit`);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await shot(page, 'audit');
+    await page.setViewportSize({ width: 1280, height: 860 });
     await page.getByLabel('Status').fill('401');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByRole('cell', { name: 'auth.api_key.invalid', exact: true }).first().waitFor();
-    await shot(page, 'audit');
+    await shot(page, 'audit-filtered');
     // An export ends two seconds in the past (events still committing are left out); let the seeded ones settle.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     const today = new Date().toISOString().slice(0, 10);
@@ -221,7 +239,7 @@ describe(`console in a browser (${target})`, { skip }, () => {
     const exportPath = join(dataDir, fileName);
     const [file, manifest] = await Promise.all([
       page.waitForEvent('download').then(async (d) => d.saveAs(exportPath)),
-      page.getByRole('link', { name: 'Download the export' }).click(),
+      page.getByRole('button', { name: 'Download the export' }).click(),
     ]);
     void file;
     void manifest;
@@ -251,7 +269,7 @@ describe(`console in a browser (${target})`, { skip }, () => {
 
     // The same page on a phone-sized screen.
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${base}/console/keys`);
+    await page.goto(`${base}/console/keys?env=live`);
     await shot(page, 'keys-mobile');
     await page.setViewportSize({ width: 1280, height: 860 });
 

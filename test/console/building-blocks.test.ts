@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { CONSOLE_JS } from '../../src/console/assets/script.ts';
 import { SecretBox } from '../../src/console/auth/secret-box.ts';
 import { matchingStep, STEP_MS, totpCode } from '../../src/console/auth/totp.ts';
 import { latencyChart, requestsChart } from '../../src/console/charts.ts';
@@ -76,13 +77,21 @@ describe('HTML and charts', () => {
     );
   });
 
-  test('charts are self-contained SVG with a text alternative and no inline style', () => {
+  test('charts are self-contained SVG with a title, axis labels, a legend and no inline style', () => {
     const bars = requestsChart('r', [
       { label: '01-01', total: 10, errors: 2 },
       { label: '01-02', total: 0, errors: 0 },
     ]).value;
-    assert.match(bars, /^<svg class="chart"/);
+    assert.match(
+      bars,
+      /^<figure class="chart-figure"[^>]*><figcaption id="r-caption"><h3>Requests per day<\/h3>/,
+    );
+    assert.match(bars, /<svg class="chart"/);
     assert.match(bars, /<title id="r-t">/);
+    assert.match(bars, /<li><span class="swatch bar" aria-hidden="true"><\/span>Requests<\/li>/);
+    assert.match(bars, /<li><span class="swatch err" aria-hidden="true"><\/span>Errors/);
+    assert.match(bars, /class="axis-label"[^>]*>Day \(UTC, month-day\)</);
+    assert.match(bars, /class="axis-label"[^>]*>Requests</);
     assert.match(bars, /12 requests|10 requests, 2 errors/);
     assert.doesNotMatch(bars, /style=|<script|href=/);
     const line = latencyChart('l', [
@@ -92,6 +101,13 @@ describe('HTML and charts', () => {
     ]).value;
     assert.match(line, /<polyline class="line" points="[\d., ]+"\/>/);
     assert.equal((line.match(/<circle/g) ?? []).length, 2);
+  });
+});
+
+describe('console script', () => {
+  test('parses as JavaScript (a template-literal escape slip would break every page)', () => {
+    assert.doesNotThrow(() => new Function(CONSOLE_JS));
+    assert.match(CONSOLE_JS, /join\('\\n'\)/, 'lists are copied one item per line');
   });
 });
 

@@ -2,6 +2,8 @@
 // text, recovery codes (single use), passkey ceremonies refusing forged input, and the team (roles take
 // effect at once, the last owner stays, removed users are signed out).
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { consoleJobs } from '../../src/console/index.ts';
 import { createLogger } from '../../src/log.ts';
@@ -41,10 +43,15 @@ for (const target of databaseTargets()) {
     test('regenerating a key shows the new secret once; the old secret stops working', async () => {
       const client = await session();
       const keys = await client.get('/console/keys?env=test');
-      const regenerated = await client.submit(keys, `/console/keys/${h.a.keys.test.id}/regenerate`);
-      assert.equal(regenerated.status, 200);
+      const posted = await client.submit(keys, `/console/keys/${h.a.keys.test.id}/regenerate`);
+      assert.equal(posted.status, 303, 'Post/Redirect/Get');
+      assert.equal(posted.location, '/console/keys?env=test');
+      assert.doesNotMatch(posted.location ?? '', /sk_/, 'no secret in the URL');
+      const regenerated = await client.get(posted.location ?? '');
       const fresh = /(sk_test_[A-Za-z0-9]{8}_[A-Za-z0-9]{48})/.exec(regenerated.text)?.[1] ?? '';
       assert.ok(fresh.startsWith(`sk_test_${h.a.keys.test.prefix}_`));
+      const reloaded = await client.get('/console/keys?env=test');
+      assert.doesNotMatch(reloaded.text, /sk_test_[A-Za-z0-9]{8}_[A-Za-z0-9]{48}/, 'shown once');
       assert.equal((await new PartnerClient(h.baseUrl, fresh).get('/v1/me')).status, 200);
       const old = await h.a.test.get('/v1/me');
       assert.equal(old.status, 401);
@@ -62,12 +69,12 @@ for (const target of databaseTargets()) {
     test('partner-controlled text is escaped, never markup', async () => {
       const client = await session();
       const keys = await client.get('/console/keys');
-      const created = await client.submit(keys, '/console/keys', {
+      const created = await client.submitAndFollow(keys, '/console/keys', {
         environment: 'test',
         name: '<img src=x onerror=alert(1)>',
         scopes: 'quotes:read',
       });
-      assert.equal(created.status, 201);
+      assert.equal(created.status, 200);
       assert.doesNotMatch(created.text, /<img src=x/);
       assert.match(created.text, /&lt;img src=x onerror=alert\(1\)&gt;/);
       const invalid = await client.submit(keys, '/console/keys', {
@@ -160,7 +167,7 @@ for (const target of databaseTargets()) {
       const promoted = await ownerClient.submit(page, `/console/team/${developerId}/role`, {
         role: 'auditor',
       });
-      assert.equal(promoted.status, 200);
+      assert.equal(promoted.status, 303);
       assert.equal(
         (await dev.client.get('/console/keys')).location,
         '/console/login',
@@ -168,7 +175,7 @@ for (const target of databaseTargets()) {
       );
 
       const removed = await ownerClient.submit(page, `/console/team/${developerId}/remove`);
-      assert.equal(removed.status, 200);
+      assert.equal(removed.status, 303);
       const list = await h.admin('GET', `/admin/v1/partners/${h.a.id}/users`);
       assert.deepEqual(
         (list.body.data as Array<{ email: string }>).map((u) => u.email),
@@ -184,6 +191,53 @@ for (const target of databaseTargets()) {
       );
     });
 
+    test('inviting an address with an account at another partner answers like any invite and mails it', async () => {
+      const elsewhere = 'owner@other-partner.example';
+      assert.equal(
+        (await h.admin('POST', `/admin/v1/partners/${h.b.id}/users`, { email: elsewhere, role: 'owner' }))
+          .status,
+        201,
+      );
+      const client = await session();
+      const team = await client.get('/console/team');
+      const fresh = await client.submitAndFollow(team, '/console/team', {
+        email: 'new@flows-a.example',
+        role: 'auditor',
+      });
+      const taken = await client.submitAndFollow(team, '/console/team', {
+        email: elsewhere,
+        role: 'auditor',
+      });
+      assert.equal(fresh.status, taken.status);
+      assert.match(fresh.text, /new@flows-a\.example is invited as auditor\./);
+      assert.match(taken.text, /owner@other-partner\.example is invited as auditor\./);
+      const users = await h.tessera.db.query<{ partner_id: string }>(
+        'SELECT partner_id FROM console_users WHERE lower(email) = $1',
+        [elsewhere],
+      );
+      assert.deepEqual(
+        users.map((u) => u.partner_id),
+        [h.b.id],
+        'no second account',
+      );
+      const mails = readdirSync(join(dataDir, 'outbox')).map(
+        (file) =>
+          JSON.parse(readFileSync(join(dataDir, 'outbox', file), 'utf8')) as { to: string; text: string },
+      );
+      for (let i = 0; i < 100 && !mails.some((m) => m.to === elsewhere); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        mails.splice(
+          0,
+          mails.length,
+          ...readdirSync(join(dataDir, 'outbox')).map(
+            (file) =>
+              JSON.parse(readFileSync(join(dataDir, 'outbox', file), 'utf8')) as { to: string; text: string },
+          ),
+        );
+      }
+      assert.ok(mails.some((m) => m.to === elsewhere && /already has a console account/.test(m.text)));
+    });
+
     test('a user revokes another of their sessions from the Security page', async () => {
       const laptop = await session();
       const phone = await session();
@@ -192,12 +246,35 @@ for (const target of databaseTargets()) {
       assert.ok(others.length >= 1);
       for (const id of others) {
         const reply = await laptop.submit(page, '/console/security/sessions/revoke', { id });
-        assert.equal(reply.status, 200);
+        assert.equal(reply.location, '/console/security');
       }
       assert.equal((await phone.get('/console/keys')).location, '/console/login');
       assert.equal((await laptop.get('/console/keys')).status, 200, 'the current session stays');
       const foreign = await laptop.submit(page, '/console/security/sessions/revoke', { id: 'f'.repeat(64) });
       assert.equal(foreign.status, 404);
+    });
+
+    test('"sign out other sessions" ends every session but this one, and says how many', async () => {
+      // Three live sessions at once: one 30-second TOTP step apart (a code works once), well inside idle time.
+      const phone = await session();
+      const step = async () => {
+        clock += 31_000;
+        return (await signIn(h.baseUrl, dataDir, owner, now, ownerSecret)).client;
+      };
+      const tablet = await step();
+      const laptop = await step();
+      assert.equal((await phone.get('/console/keys')).status, 200, 'the phone is signed in');
+      const page = await laptop.get('/console/security');
+      assert.match(page.text, /Sign out other sessions/);
+      const done = await laptop.submitAndFollow(page, '/console/security/sessions/revoke-others');
+      const count = Number(/Signed out of (\d+) other session\(s\)\./.exec(done.text)?.[1]);
+      assert.ok(
+        count >= 2,
+        `phone and tablet at least (earlier tests' sessions may still be live): ${count}`,
+      );
+      assert.equal((await phone.get('/console/keys')).location, '/console/login');
+      assert.equal((await tablet.get('/console/keys')).location, '/console/login');
+      assert.equal((await laptop.get('/console/keys')).status, 200, 'the current session stays');
     });
 
     test('housekeeping purges expired links, sessions and throttle windows', async () => {

@@ -137,10 +137,14 @@ for (const target of databaseTargets()) {
         code: '000000' === codeAt(secret, clock) ? '111111' : '000000',
       });
       assert.equal(wrong.status, 400);
-      const done = await client.submit(enrol, '/console/mfa/enrol', { code: codeAt(secret, clock) });
+      const enrolled = await client.submit(enrol, '/console/mfa/enrol', { code: codeAt(secret, clock) });
+      assert.equal(enrolled.location, '/console/mfa/recovery-codes', 'Post/Redirect/Get');
+      const done = await client.get('/console/mfa/recovery-codes');
       assert.equal(done.status, 200);
       assert.match(done.text, /will not be shown again/);
       assert.equal((done.text.match(/<li>[a-z0-9]{5}-[a-z0-9]{5}<\/li>/g) ?? []).length, 10);
+      const reloaded = await client.get('/console/mfa/recovery-codes');
+      assert.equal(reloaded.location, '/console', 'a reload does not show the codes again');
       const fullCookie = client.cookies.get('tessera_session');
       assert.notEqual(fullCookie, partialCookie, 'a new session id after the second factor');
       const stale = new FormClient(h.baseUrl);
@@ -208,8 +212,8 @@ for (const target of databaseTargets()) {
       assert.equal(wrong.status, 403);
       const listed = await client.get('/console/keys?env=test');
       assert.doesNotMatch(listed.text, /csrf probe/);
-      const right = await client.submit(keys, '/console/keys', form);
-      assert.equal(right.status, 201);
+      const right = await client.submitAndFollow(keys, '/console/keys', form);
+      assert.equal(right.status, 200);
       assert.match(right.text, /sk_test_[A-Za-z0-9]{8}_[A-Za-z0-9]{48}/);
     });
 
@@ -310,7 +314,7 @@ for (const target of databaseTargets()) {
         email: 'auditor@bank-a.example',
         role: 'auditor',
       });
-      assert.equal(invited.status, 201);
+      assert.equal(invited.status, 303);
       nextWindow();
       const auditor = await signIn(h.baseUrl, dataDir, 'auditor@bank-a.example', now);
       const audit = await auditor.client.get('/console/audit');

@@ -58,6 +58,17 @@ export class FormClient {
     return this.request('POST', path, fields);
   }
 
+  /** Posts a form and follows its 303 (Post/Redirect/Get), returning the page it leads to. */
+  async submitAndFollow(
+    page: PageReply,
+    path: string,
+    fields: Record<string, string | string[]> = {},
+  ): Promise<PageReply> {
+    const posted = await this.submit(page, path, fields);
+    if (posted.status !== 303 || !posted.location) return posted;
+    return this.get(posted.location);
+  }
+
   /** Posts a form with the CSRF token taken from the page it came from. */
   async submit(
     page: PageReply,
@@ -167,7 +178,10 @@ export async function signIn(
   }
   const enrol = await client.get('/console/mfa/enrol');
   const newSecret = totpSecretOf(enrol);
-  const page = await client.submit(enrol, '/console/mfa/enrol', { code: codeAt(newSecret, clock()) });
-  if (page.status !== 200) throw new Error(`enrolment failed: ${page.status} ${page.text.slice(0, 300)}`);
+  const enrolled = await client.submit(enrol, '/console/mfa/enrol', { code: codeAt(newSecret, clock()) });
+  if (enrolled.location !== '/console/mfa/recovery-codes')
+    throw new Error(`enrolment failed: ${enrolled.status} ${enrolled.text.slice(0, 300)}`);
+  // Post/Redirect/Get: the recovery codes are on the page the POST redirects to.
+  const page = await client.get(enrolled.location);
   return { client, secret: newSecret, page };
 }

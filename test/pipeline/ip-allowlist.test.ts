@@ -86,16 +86,30 @@ for (const target of databaseTargets()) {
       await setAllowlist(h.b.id, null, []);
     });
 
-    test('the admin API rejects a CIDR that is not one, and normalises host bits', async () => {
-      const bad = await h.admin('PUT', `/admin/v1/partners/${h.a.id}/allowlist`, {
-        environment: 'test',
-        entries: [{ cidr: '10.0.0.0/40' }],
-      });
-      assert.equal(bad.status, 400);
-      assert.equal(bad.body.code, 'request.invalid');
-      const good = await setAllowlist(h.a.id, 'test', ['10.1.2.3/8', '2001:db8::1/32']);
+    test('the admin API rejects a CIDR that is not one, host bits, zone indexes and a silent /0', async () => {
+      const put = (entries: Array<{ cidr: string }>, extra: Record<string, unknown> = {}) =>
+        h.admin('PUT', `/admin/v1/partners/${h.a.id}/allowlist`, { environment: 'test', entries, ...extra });
+      for (const [cidr, message] of [
+        ['10.0.0.0/40', /prefix length over 32/],
+        ['10.1.2.3/8', /the network would be 10\.0\.0\.0\/8/],
+        ['1.2.3.4/0', /the network would be 0\.0\.0\.0\/0/],
+        ['2001:db8::1/32', /did you mean 2001:db8::\/32/i],
+        ['fe80::1%eth0', /zone index/],
+        ['0.0.0.0/0', /allow-any/],
+        ['::/0', /allow-any/],
+      ] as const) {
+        const bad = await put([{ cidr: '192.0.2.0/24' }, { cidr }]);
+        assert.equal(bad.status, 400, cidr);
+        assert.equal(bad.body.code, 'request.invalid', cidr);
+        const [detail] = bad.body.details as Array<{ field: string; message: string }>;
+        assert.equal(detail?.field, 'entries[1].cidr', cidr);
+        assert.match(detail?.message ?? '', message, cidr);
+      }
+      const any = await put([{ cidr: '::/0' }], { allow_any: true });
+      assert.equal(any.status, 200);
+      const good = await setAllowlist(h.a.id, 'test', ['10.0.0.0/8', '2001:DB8::/32', '10.0.0.0/8']);
       const cidrs = (good.body.entries as Array<{ cidr: string }>).map((e) => e.cidr).sort();
-      assert.deepEqual(cidrs, ['10.0.0.0/8', '2001:db8::/32']);
+      assert.deepEqual(cidrs, ['10.0.0.0/8', '2001:db8::/32'], 'canonical and de-duplicated');
       await setAllowlist(h.a.id, 'test', []);
     });
   });

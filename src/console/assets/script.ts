@@ -1,5 +1,5 @@
 // The console's one script, served from /console/assets/console.js (the CSP forbids inline scripts).
-// Progressive enhancement only: copy buttons, confirmation prompts, and the WebAuthn ceremonies, which
+// Progressive enhancement only: copy buttons (lists one item per line), confirmation prompts, and the WebAuthn ceremonies, which
 // need navigator.credentials. Every page works for everything else without it.
 export const CONSOLE_JS = `'use strict';
 (function () {
@@ -18,7 +18,12 @@ export const CONSOLE_JS = `'use strict';
     button.hidden = false;
     button.addEventListener('click', function () {
       var target = document.getElementById(button.getAttribute('data-copy'));
-      navigator.clipboard.writeText(target.textContent.trim()).then(function () { button.textContent = 'Copied'; });
+      // A list (recovery codes) is copied one item per line, not run together.
+      var items = target.querySelectorAll('li');
+      var text = items.length > 0
+        ? Array.prototype.map.call(items, function (li) { return li.textContent.trim(); }).join('\\n')
+        : target.textContent.trim();
+      navigator.clipboard.writeText(text).then(function () { button.textContent = 'Copied'; });
     });
   });
   document.querySelectorAll('form[data-confirm]').forEach(function (form) {

@@ -15,7 +15,7 @@ header.top .who { margin-left: auto; font-size: .9rem; color: #e5e7eb; display: 
 nav.main ul { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem; margin: 0; padding: 0; }
 nav.main a { color: #e5e7eb; text-decoration: none; padding: .35rem .7rem; border-radius: 6px; display: inline-block; }
 nav.main a[aria-current="page"] { background: #374151; color: #fff; }
-main { max-width: 1100px; margin: 1.5rem auto; padding: 0 1rem; }
+main { max-width: 1320px; margin: 1.5rem auto; padding: 0 1rem; }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.25rem; margin-bottom: 1rem; }
@@ -50,10 +50,29 @@ button.danger { background: #fff; color: var(--danger); border-color: var(--dang
 .tabs a[aria-current="page"] { background: var(--brand); color: #fff; border-color: var(--brand); }
 .codes { columns: 2; font-family: ui-monospace, monospace; font-size: 1.05rem; }
 .qr svg { width: 220px; height: 220px; }
-.chart { width: 100%; height: auto; max-width: 720px; }
+.chart { width: 100%; height: auto; display: block; }
+.chart-figure { margin: 1rem 0 1.5rem; } .chart-figure h3 { font-size: 1rem; margin: 0 0 .25rem; }
+.legend { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; margin: 0 0 .5rem; padding: 0; font-size: .85rem; color: var(--muted); }
+.legend li { display: inline-flex; align-items: center; gap: .4rem; }
+.swatch { display: inline-block; width: 14px; height: 14px; border-radius: 3px; background: #3b82f6; }
+.swatch.err { background: #dc2626; } .swatch.line { background: #7c3aed; height: 4px; }
+.chart .axis-label { font-size: 13px; font-weight: 600; }
 .chart .bar { fill: #3b82f6; } .chart .bar.err { fill: #dc2626; } .chart .axis { stroke: #6b7280; stroke-width: 1; }
 .chart .line { fill: none; stroke: #7c3aed; stroke-width: 2; } .chart .dot { fill: #7c3aed; } .chart text { font-size: 11px; fill: #374151; }
+table.audit .time { white-space: nowrap; } .wrap { overflow-wrap: anywhere; }
+.actions { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; }
+.actions form.roll { display: inline-flex; flex-wrap: wrap; gap: .3rem; align-items: center; }
+.actions form.roll label { margin: 0; } .actions select { min-width: 0; }
+label.check { display: inline-flex; gap: .4rem; align-items: center; font-weight: 400; }
+details[open] summary { margin-bottom: .5rem; }
 .pager { display: flex; justify-content: space-between; margin-top: .75rem; }
 footer { text-align: center; color: var(--muted); font-size: .8rem; margin: 2rem 0; }
-@media (max-width: 640px) { header.top { padding: .75rem; } main { padding: 0 .5rem; } input[type=text], input[type=email], select { min-width: 0; width: 100%; } }
+@media (max-width: 640px) { header.top { padding: .75rem; } main { padding: 0 .5rem; } input[type=text], input[type=email], select { min-width: 0; width: 100%; }
+  /* Tables become one card per row on a phone, so every action is reachable without sideways scrolling. */
+  table.stack thead { position: absolute; left: -9999px; }
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
+  table.stack tr { border-bottom: 2px solid var(--line); padding: .4rem 0; }
+  table.stack td { border: 0; padding: .25rem .6rem; overflow-wrap: anywhere; }
+  table.stack td[data-label]::before { content: attr(data-label); display: block; font-size: .75rem; font-weight: 600; color: var(--muted); }
+  .actions form.roll select { width: auto; } }
 `;

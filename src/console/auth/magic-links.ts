@@ -27,14 +27,34 @@ export async function issueDecoy(tx: Queryable, now: number, ip: string): Promis
   );
 }
 
-/** Marks the link used and returns its user, or undefined for an unknown, used or expired link. */
+/**
+ * Marks the link used and returns its user, or undefined for an unknown, used or expired link. Every other
+ * outstanding link for that user is spent with it: an older link found later in a mailbox cannot sign in.
+ */
 export async function consumeLink(
   db: Database,
   token: string,
   now: number,
 ): Promise<{ user_id: string; partner_id: string } | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-  const [row] = await db.query<{ user_id: string; partner_id: string }>(
+  return db.transaction(async (tx) => {
+    const user = await spend(tx, token, now);
+    if (user) {
+      await tx.query('UPDATE console_magic_links SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL', [
+        user.user_id,
+        new Date(now),
+      ]);
+    }
+    return user;
+  });
+}
+
+async function spend(
+  tx: Queryable,
+  token: string,
+  now: number,
+): Promise<{ user_id: string; partner_id: string } | undefined> {
+  const [row] = await tx.query<{ user_id: string; partner_id: string }>(
     `UPDATE console_magic_links l SET used_at = $2
        FROM console_users u
       WHERE l.token_sha256 = $1 AND l.used_at IS NULL AND l.expires_at > $2

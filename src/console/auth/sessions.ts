@@ -24,6 +24,8 @@ export interface ConsoleSession {
   partnerName: string;
   csrfToken: string;
   mfaVerified: boolean;
+  /** When a second factor was last given on this session (sign-in or step-up), epoch ms. */
+  mfaVerifiedAt: number | null;
   webauthnChallenge: string | null;
 }
 
@@ -113,6 +115,7 @@ export async function loadSession(
     partnerName: row.partner_name,
     csrfToken: row.csrf_token,
     mfaVerified: row.mfa_verified_at !== null,
+    mfaVerifiedAt: row.mfa_verified_at === null ? null : new Date(row.mfa_verified_at).getTime(),
     webauthnChallenge: row.webauthn_challenge,
   };
 }
@@ -136,6 +139,29 @@ export async function revokeAllSessions(tx: Queryable, userId: string, now: numb
     userId,
     new Date(now),
   ]);
+}
+
+/** Ends every other session of the user ("sign out other sessions"); returns how many ended. */
+export async function revokeOtherSessions(
+  tx: Queryable,
+  userId: string,
+  keepIdSha256: string,
+  now: number,
+): Promise<number> {
+  const rows = await tx.query(
+    `UPDATE console_sessions SET revoked_at = $3
+      WHERE user_id = $1 AND id_sha256 <> $2 AND revoked_at IS NULL RETURNING id_sha256`,
+    [userId, keepIdSha256, new Date(now)],
+  );
+  return rows.length;
+}
+
+/** Records a second factor given again now (step-up) on a fully signed-in session. */
+export async function markFactorGiven(db: Database, idSha256: string, now: number): Promise<void> {
+  await db.query(
+    'UPDATE console_sessions SET mfa_verified_at = $2 WHERE id_sha256 = $1 AND mfa_verified_at IS NOT NULL',
+    [idSha256, new Date(now)],
+  );
 }
 
 export async function setWebauthnChallenge(

@@ -1,16 +1,18 @@
 // Audit export from the console, through the audit module's streamed export and manifest (the same bytes
 // the API and the CLI produce). The period is pinned to fixed instants when the export is prepared, so the
-// file and the manifest downloaded afterwards describe exactly the same events.
+// file and the manifest downloaded afterwards describe exactly the same events. Downloading the export is
+// recorded (audit.exported), so it is a POST carrying the CSRF token: a page elsewhere embedding a URL
+// cannot make it happen in someone's name. The response still streams.
 import type { FastifyInstance } from 'fastify';
 import { appendAuditEvents } from '../../audit/append.ts';
 import { type ExportRequest, exportStream } from '../../audit/export.ts';
 import type { ExportFormat } from '../../audit/export-format.ts';
 import { buildManifest } from '../../audit/manifest.ts';
 import type { Queryable } from '../../db/database.ts';
-import { access, actorOf, type ConsoleDeps, sendHtml, sessionOf } from '../context.ts';
+import { access, actorOf, type ConsoleDeps, formOf, sendHtml, sessionOf } from '../context.ts';
 import { type Html, html } from '../html.ts';
 import { badForm } from '../page-error.ts';
-import { renderPage } from './layout.ts';
+import { csrfField, renderPage } from './layout.ts';
 
 const DAY_MS = 86_400_000;
 /** Events still being committed carry recorded_at a moment in the past; stay clear of them. */
@@ -24,7 +26,11 @@ export function exportForm(): Html {
       <div class="field"><label for="export-format">Format</label><select id="export-format" name="format">
         <option value="jsonl">JSONL</option><option value="csv">CSV</option></select></div>
       <div class="field"><button type="submit">Prepare export</button></div></div>
-    </form></section>`;
+    </form>
+    <p class="hint" id="csv-note">About CSV: a cell that starts with <code>=</code>, <code>+</code>, <code>-</code>, <code>@</code>,
+    a tab or a carriage return is written with a leading apostrophe, so a spreadsheet shows it as text instead of
+    running it as a formula (a User-Agent or a path sent by anyone could otherwise carry one). The change is part of
+    the specified CSV format and <code>tessera audit verify</code> undoes it exactly, so the hashes still verify.</p></section>`;
 }
 
 interface PinnedExport {
@@ -91,8 +97,11 @@ export function exportRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
     const name = fileName(session.user.partner_id, spec);
     const body = html`<h1>Audit export ready</h1><div class="card">
       <p>Period: ${spec.from.toISOString()} to ${spec.to.toISOString()} (end excluded), format ${spec.format.toUpperCase()}.</p>
-      <p><a class="button" id="download-export" href="/console/audit/export/file?${params.toString()}" download="${name}">Download the export</a>
-      <a class="button secondary" id="download-manifest" href="/console/audit/export/manifest?${params.toString()}" download="${name}.manifest.json">Download its manifest</a></p>
+      <form method="post" action="/console/audit/export/file" class="inline">${csrfField(session)}
+        <input type="hidden" name="from" value="${spec.from.toISOString()}"><input type="hidden" name="to" value="${spec.to.toISOString()}">
+        <input type="hidden" name="format" value="${spec.format}">
+        <button type="submit" id="download-export">Download the export</button></form>
+      <a class="button secondary" id="download-manifest" href="/console/audit/export/manifest?${params.toString()}" download="${name}.manifest.json">Download its manifest</a>
       <p>Keep both files in the same folder, then verify them offline with the Tessera CLI:</p>
       <pre class="mono" id="verify-command">tessera audit verify ${name}</pre>
       <p class="hint">It checks the file's SHA-256 against the manifest, every event's hash chain, and the signed seals.</p>
@@ -100,9 +109,10 @@ export function exportRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
     return sendHtml(reply, renderPage({ title: 'Audit export', session, section: 'audit', body }));
   });
 
-  scope.get('/audit/export/file', access('audit'), async (request, reply) => {
+  scope.post('/audit/export/file', access('audit'), async (request, reply) => {
     const session = sessionOf(request);
-    const spec = pinned(request.query as Record<string, unknown>);
+    const form = formOf(request);
+    const spec = pinned({ from: form.get('from'), to: form.get('to'), format: form.get('format') });
     const { run, request: exportRequest } = specFor(session.user.partner_id, spec);
     await deps.db.transaction((tx) =>
       appendAuditEvents(tx, [

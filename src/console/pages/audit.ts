@@ -1,13 +1,24 @@
 // Audit log: filter by period, key, status and code; paginated; export (CSV or JSONL) with its manifest
 // and the command that verifies it offline.
 import type { FastifyInstance } from 'fastify';
-import { type AuditFilter, type AuditRow, parseAuditFilter, queryAuditLog } from '../audit-query.ts';
+import {
+  type AuditFilter,
+  type AuditRow,
+  parseAuditFilter,
+  queryAuditLog,
+  userEmails,
+} from '../audit-query.ts';
 import { access, type ConsoleDeps, sendHtml, sessionOf } from '../context.ts';
 import { type Html, html } from '../html.ts';
 import { exportForm, exportRoutes } from './audit-export.ts';
 import { formatDate, renderPage } from './layout.ts';
 
-function who(row: AuditRow): string {
+/** A person reads "ops-lead@bank-a.example", not "user usr_…"; keys by prefix, staff as staff. */
+function who(row: AuditRow, emails: ReadonlyMap<string, string>): string {
+  if (row.actor_type === 'user' && row.actor_id) return emails.get(row.actor_id) ?? 'a removed user';
+  if (row.actor_type === 'key') return row.actor_id ? `key ${row.actor_id}` : 'API key';
+  if (row.actor_type === 'admin') return 'Tessera staff';
+  if (row.actor_type === 'anonymous') return 'not signed in';
   return row.actor_id ? `${row.actor_type} ${row.actor_id}` : row.actor_type;
 }
 
@@ -51,18 +62,22 @@ export function auditRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
     const session = sessionOf(request);
     const filter = parseAuditFilter(request.query as Record<string, unknown>);
     const { rows, nextBefore } = await queryAuditLog(deps.db, session.user.partner_id, filter);
+    const userIds = rows.flatMap((row) => (row.actor_type === 'user' && row.actor_id ? [row.actor_id] : []));
+    const emails = await userEmails(deps.db, session.user.partner_id, userIds);
     const body = html`<h1>Audit log</h1>
       <p class="hint">Every API request and every change to keys, allowlists and users, hash-chained so that any alteration is detectable.</p>
       ${filterForm(filter)}
-      <div class="table-wrap"><table><caption class="hint">Newest first, times in UTC</caption>
+      <div class="table-wrap" role="region" aria-label="Audit events" tabindex="0"><table class="audit stack"><caption class="hint">Newest first, times in UTC</caption>
         <thead><tr><th scope="col">Time</th><th scope="col">Env</th><th scope="col">Actor</th><th scope="col">Action</th>
         <th scope="col">What</th><th scope="col">Status</th><th scope="col">Code</th><th scope="col">IP</th></tr></thead>
         <tbody>${
           rows.length > 0
             ? rows.map(
-                (row) => html`<tr><td>${formatDate(row.recorded_at)}</td><td>${row.environment ?? '—'}</td>
-          <td>${who(row)}</td><td>${row.action}</td><td class="mono">${describe(row)}</td><td>${row.status ?? ''}</td>
-          <td>${row.error_code ?? ''}</td><td>${row.client_ip ?? ''}</td></tr>`,
+                (
+                  row,
+                ) => html`<tr><td data-label="Time" class="time">${formatDate(row.recorded_at)}</td><td data-label="Env">${row.environment ?? '—'}</td>
+          <td data-label="Actor" class="wrap">${who(row, emails)}</td><td data-label="Action" class="wrap">${row.action}</td><td data-label="What" class="mono wrap">${describe(row)}</td><td data-label="Status">${row.status ?? ''}</td>
+          <td data-label="Code" class="wrap">${row.error_code ?? ''}</td><td data-label="IP" class="mono wrap">${row.client_ip ?? ''}</td></tr>`,
               )
             : html`<tr><td colspan="8">No events match.</td></tr>`
         }</tbody>

@@ -4,6 +4,7 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
+import { sha256Hex } from '../../crypto.ts';
 import { authenticationOptions, listPasskeys, relyingPartyOf, verifyPasskey } from '../auth/passkeys.ts';
 import { replaceRecoveryCodes, spendRecoveryCode } from '../auth/recovery-codes.ts';
 import { completeSignIn, countWrongCode, refuseIfThrottled } from '../auth/second-factor.ts';
@@ -12,6 +13,7 @@ import { totpUri } from '../auth/totp.ts';
 import { hasConfirmedTotp, pendingTotpSecret, verifyTotp } from '../auth/totp-factor.ts';
 import { access, type ConsoleDeps, field, jsonOf, redirect, sendHtml, sessionOf } from '../context.ts';
 import { setCookie } from '../cookies.ts';
+import { setFlash, takeFlash } from '../flash.ts';
 import { type Html, html, trusted } from '../html.ts';
 import { PageError } from '../page-error.ts';
 import { csrfField, renderPage } from './layout.ts';
@@ -24,16 +26,21 @@ function cancelForm(session: ConsoleSession): Html {
 
 const WRONG = 'That code is not valid. Each code works once: wait for the next one and try again.';
 
-function challengePage(session: ConsoleSession, hasPasskeys: boolean, error?: string): Html {
+function challengePage(
+  session: ConsoleSession,
+  hasPasskeys: boolean,
+  error?: { text: string; recovery: boolean },
+): Html {
   return html`<div class="card narrow"><h1>Second factor</h1>
-    ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+    ${error && !error.recovery ? html`<p class="error" role="alert">${error.text}</p>` : ''}
     <form method="post" action="/console/mfa">${csrfField(session)}
       <div class="field"><label for="code">6-digit code from your authenticator app</label>
         <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required autofocus></div>
       <button type="submit">Verify</button>
     </form>
     ${hasPasskeys ? html`<h2>Or use a passkey</h2><button type="button" class="secondary" id="passkey-sign-in" data-csrf="${session.csrfToken}" aria-controls="passkey-status" hidden>Use a passkey</button><p id="passkey-status" role="status"></p>` : ''}
-    <details><summary>Lost your device? Use a recovery code</summary>
+    <details${error?.recovery ? html` open` : ''}><summary>Lost your device? Use a recovery code</summary>
+      ${error?.recovery ? html`<p class="error" role="alert">${error.text}</p>` : ''}
       <form method="post" action="/console/mfa">${csrfField(session)}
         <div class="field"><label for="recovery_code">Recovery code</label>
           <input id="recovery_code" name="recovery_code" type="text" autocomplete="off" required></div>
@@ -80,7 +87,9 @@ export function mfaRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
     if (!ok) {
       await countWrongCode(deps.db, request, session, now);
       const hasPasskeys = (await listPasskeys(deps.db, session.user.id)).length > 0;
-      const error = recovery ? 'That recovery code is not valid or was already used.' : WRONG;
+      const error = recovery
+        ? { text: 'That recovery code is not valid or was already used.', recovery: true }
+        : { text: WRONG, recovery: false };
       return sendHtml(
         reply,
         renderPage({ title: 'Second factor', body: challengePage(session, hasPasskeys, error) }),
@@ -126,8 +135,16 @@ export function mfaRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
       { action: 'console.recovery_codes_generated' },
     ]);
     setCookie(request, reply, 'session', cookie);
+    // Post/Redirect/Get: the codes wait, sealed, on the new session and are shown once by the GET below.
+    await setFlash(deps.db, deps.box, { idSha256: sha256Hex(cookie) }, { kind: 'recovery_codes', codes });
+    return redirect(reply, '/console/mfa/recovery-codes');
+  });
+
+  scope.get('/mfa/recovery-codes', access('member'), async (request, reply) => {
+    const flash = await takeFlash(deps.db, deps.box, sessionOf(request));
+    if (flash?.kind !== 'recovery_codes') return redirect(reply, '/console');
     const body = html`<div class="card narrow"><h1>Your second factor is set up</h1>
-      ${recoveryCodesBlock(codes)}<p><a class="button" href="/console">Continue to the console</a></p></div>`;
+      ${recoveryCodesBlock(flash.codes)}<p><a class="button" href="/console">Continue to the console</a></p></div>`;
     return sendHtml(reply, renderPage({ title: 'Recovery codes', body }));
   });
 

@@ -46,7 +46,7 @@ export function usageRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
         )}
       </div>
       <h2>Per key</h2>
-      <div class="table-wrap"><table><thead><tr><th scope="col">Key prefix</th><th scope="col">Requests</th>
+      <div class="table-wrap" role="region" aria-label="Usage per key" tabindex="0"><table><thead><tr><th scope="col">Key prefix</th><th scope="col">Requests</th>
         <th scope="col">Error rate</th><th scope="col">p95 latency</th></tr></thead>
         <tbody>${
           perKey.length > 0
