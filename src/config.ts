@@ -28,6 +28,8 @@ export interface Config {
   readonly mailFrom: string;
   readonly consoleUrl: string;
   readonly secretsKeys: readonly SecretsKey[];
+  readonly auditSigningKeyFile: string | undefined;
+  readonly auditWitnessDir: string | undefined;
 }
 
 /** A key for encrypting secrets at rest (TOTP seeds): `kid:base64-of-32-bytes`; the first one is current. */
@@ -68,6 +70,8 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: text(env, 'TESSERA_MAIL_FROM', 'Tessera <no-reply@localhost>'),
     consoleUrl: consoleUrl(env),
     secretsKeys: secretsKeys(env, 'TESSERA_SECRETS_KEYS'),
+    auditSigningKeyFile: optional(env, 'TESSERA_AUDIT_SIGNING_KEY_FILE'),
+    auditWitnessDir: optional(env, 'TESSERA_AUDIT_WITNESS_DIR'),
   };
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('TESSERA_TLS_CERT and TESSERA_TLS_KEY must be set together.');

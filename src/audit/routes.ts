@@ -15,9 +15,11 @@ import { type ExportRequest, exportStream } from './export.ts';
 import type { ExportFormat } from './export-format.ts';
 import { buildManifest } from './manifest.ts';
 import { parseInstant, parsePeriod } from './period.ts';
+import { proofRoutes } from './proof-routes.ts';
 import { purgeAuditEvents } from './purge.ts';
 import { sealJob } from './seal.ts';
-import { listPublicKeys } from './signing-keys.ts';
+import { signerFor } from './signer.ts';
+import { listPublicKeys, publishSigningKey } from './signing-keys.ts';
 import { verifyDatabase } from './verify-database.ts';
 
 const ExportQuery = Type.Object(
@@ -73,12 +75,17 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
     };
   };
 
+  const signer = signerFor(deps);
+  const proofs = proofRoutes(deps);
   return (app: FastifyInstance) => {
+    proofs(app);
     app.get(
       '/.well-known/tessera-audit-keys.json',
       { config: { security: { kind: 'public' } } },
       async (_r, reply) => {
         reply.header('cache-control', 'public, max-age=300');
+        const key = await signer();
+        if (key) await publishSigningKey(db, key, new Date(now()));
         return { keys: await listPublicKeys(db) };
       },
     );
@@ -132,7 +139,11 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
 }
 
 export function auditJobs(deps: AppDeps): Job[] {
-  return [sealJob(deps.db, deps.config.auditSealIntervalMs, deps.now)];
+  const options = {
+    now: deps.now,
+    ...(deps.config.auditWitnessDir ? { witnessDir: deps.config.auditWitnessDir } : {}),
+  };
+  return [sealJob(deps.db, deps.config.auditSealIntervalMs, signerFor(deps), options)];
 }
 
 function exportRequest(

@@ -7,7 +7,7 @@ import { sealChangedChains, sealMessage } from '../../src/audit/seal.ts';
 import { send } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-import { tamper } from './audit-support.ts';
+import { tamper, testSigningKey } from './audit-support.ts';
 
 interface Problem {
   chain_id: string | null;
@@ -46,9 +46,13 @@ for (const target of databaseTargets()) {
     after(() => h?.close());
 
     test('an untouched log verifies, and a seal signs each changed chain head once', async () => {
-      const first = await sealChangedChains(h.tessera.db);
+      const first = await sealChangedChains(h.tessera.db, await testSigningKey());
       assert.ok(first.some((seal) => Object.hasOwn(seal.heads, chain)));
-      assert.deepEqual(await sealChangedChains(h.tessera.db), [], 'nothing changed, nothing sealed');
+      assert.deepEqual(
+        await sealChangedChains(h.tessera.db, await testSigningKey()),
+        [],
+        'nothing changed, nothing sealed',
+      );
 
       const keys = await send(h.baseUrl, '/.well-known/tessera-audit-keys.json');
       assert.equal(keys.status, 200);
