@@ -16,8 +16,8 @@ export const EXPORT_BATCH_SIZE = 1000;
 export type RunBatch = <T>(work: (tx: Queryable) => Promise<T>) => Promise<T>;
 
 export interface ExportRequest {
-  /** The owner of every exported chain; also the explicit WHERE on partner_id. */
-  partnerId: string;
+  /** The owner of every exported chain (null: the platform chain); also the explicit WHERE on partner_id. */
+  partnerId: string | null;
   chainIds: readonly string[];
   from: Date;
   /** Exclusive. */
@@ -60,7 +60,7 @@ export async function* exportChunks(run: RunBatch, request: ExportRequest): Asyn
       const rows = await run((tx) =>
         tx.query<EventRow>(
           `SELECT ${EVENT_COLUMNS} FROM audit_events
-            WHERE partner_id = $1 AND chain_id = $2 AND chain_seq > $3
+            WHERE partner_id IS NOT DISTINCT FROM $1 AND chain_id = $2 AND chain_seq > $3
               AND recorded_at >= $4 AND recorded_at < $5
             ORDER BY audit_events.chain_seq LIMIT $6`,
           [

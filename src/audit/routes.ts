@@ -104,7 +104,7 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       { config: partnerRead, schema: { querystring: ExportQuery } },
       async (request) => {
         const { run, request: spec } = partnerExport(request, request.query as ExportQuery);
-        return buildManifest(run, db, spec);
+        return buildManifest(run, db, spec, await signer(), new Date(now()));
       },
     );
 
@@ -124,7 +124,29 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       async (request) => {
         const { id } = request.params as { id: string };
         const { run, request: spec } = await staffExport(id, request.query as ExportQuery);
-        return buildManifest(run, db, spec);
+        return buildManifest(run, db, spec, await signer(), new Date(now()));
+      },
+    );
+
+    // The platform chain ('-'): requests that belong to no partner, and every staff request.
+    const platformExport = (query: ExportQuery) => ({
+      run: <T>(work: (tx: Queryable) => Promise<T>) => db.transaction(work),
+      request: exportRequest(null, ['-'], query, now()),
+    });
+    app.get(
+      '/admin/v1/audit/platform-events',
+      { config: admin, schema: { querystring: ExportQuery } },
+      async (request, reply) => {
+        const { run, request: spec } = platformExport(request.query as ExportQuery);
+        return sendExport(reply, spec, exportStream(run, spec));
+      },
+    );
+    app.get(
+      '/admin/v1/audit/platform-events/manifest',
+      { config: admin, schema: { querystring: ExportQuery } },
+      async (request) => {
+        const { run, request: spec } = platformExport(request.query as ExportQuery);
+        return buildManifest(run, db, spec, await signer(), new Date(now()));
       },
     );
 
@@ -147,7 +169,7 @@ export function auditJobs(deps: AppDeps): Job[] {
 }
 
 function exportRequest(
-  partnerId: string,
+  partnerId: string | null,
   chainIds: string[],
   query: ExportQuery,
   now: number,
