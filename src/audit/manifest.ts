@@ -4,7 +4,7 @@
 // public keys that made them; a careful verifier takes the keys from /.well-known instead (`--keys`/`--url`).
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/database.ts';
-import { chainProof } from './chain-proof.ts';
+import { chainProof, type Sealing } from './chain-proof.ts';
 import type { ChainedAuditEvent } from './event.ts';
 import { type ExportRequest, exportChunks, type RunBatch } from './export.ts';
 import type { ExportFormat } from './export-format.ts';
@@ -46,6 +46,7 @@ export async function buildManifest(
   request: ExportRequest,
   key: SigningKey | undefined,
   signedAt: Date,
+  sealing?: Sealing,
 ): Promise<ExportManifest & Partial<ManifestSignature>> {
   const hash = createHash('sha256');
   const chains: Record<string, ChainSummary> = {};
@@ -90,7 +91,7 @@ export async function buildManifest(
   const proofs: Record<string, ChainProof> = {};
   for (const chainId of scope) {
     const chain = { chainId, events: counts.get(chainId) ?? 0, last: lastOfChain.get(chainId) };
-    proofs[chainId] = await chainProof(run, platform, chain, request);
+    proofs[chainId] = await chainProof(run, platform, chain, request, sealing);
   }
   const v1 = {
     format: request.format,

@@ -74,7 +74,7 @@ export async function purgeAuditEvents(db: Database, actor: Actor, before: Date)
 }
 
 /** The inverse of chainIdOf: '-' is no partner, 'ptn_…' partner-level, 'ptn_…/live' one environment. */
-function ownerOfChain(chainId: string): { partnerId: string | null; environment: Environment | null } {
+export function ownerOfChain(chainId: string): { partnerId: string | null; environment: Environment | null } {
   if (chainId === '-') return { partnerId: null, environment: null };
   const [partnerId = chainId, environment] = chainId.split('/');
   return { partnerId, environment: environment === 'live' || environment === 'test' ? environment : null };

@@ -11,7 +11,7 @@ import { apiError, type ErrorDetail } from '../errors.ts';
 import type { Job } from '../jobs.ts';
 import { findPartner } from '../partners/store.ts';
 import type { RouteRegistrar } from '../server.ts';
-import { type ExportRequest, exportStream } from './export.ts';
+import { type ExportRequest, exportStream, type RunBatch } from './export.ts';
 import type { ExportFormat } from './export-format.ts';
 import { buildManifest } from './manifest.ts';
 import { parseInstant, parsePeriod } from './period.ts';
@@ -76,6 +76,12 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
   };
 
   const signer = signerFor(deps);
+  const witnessDir = deps.config.auditWitnessDir;
+  const manifestOf = async (run: RunBatch, spec: ExportRequest) => {
+    const key = await signer();
+    const sealing = key ? { db, key, now, ...(witnessDir ? { witnessDir } : {}) } : undefined;
+    return buildManifest(run, db, spec, key, new Date(now()), sealing);
+  };
   const proofs = proofRoutes(deps);
   return (app: FastifyInstance) => {
     proofs(app);
@@ -104,7 +110,7 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       { config: partnerRead, schema: { querystring: ExportQuery } },
       async (request) => {
         const { run, request: spec } = partnerExport(request, request.query as ExportQuery);
-        return buildManifest(run, db, spec, await signer(), new Date(now()));
+        return manifestOf(run, spec);
       },
     );
 
@@ -124,7 +130,7 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       async (request) => {
         const { id } = request.params as { id: string };
         const { run, request: spec } = await staffExport(id, request.query as ExportQuery);
-        return buildManifest(run, db, spec, await signer(), new Date(now()));
+        return manifestOf(run, spec);
       },
     );
 
@@ -146,11 +152,11 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       { config: admin, schema: { querystring: ExportQuery } },
       async (request) => {
         const { run, request: spec } = platformExport(request.query as ExportQuery);
-        return buildManifest(run, db, spec, await signer(), new Date(now()));
+        return manifestOf(run, spec);
       },
     );
 
-    app.get('/admin/v1/audit/verify', { config: admin }, async () => verifyDatabase(db));
+    app.get('/admin/v1/audit/verify', { config: admin }, async () => verifyDatabase(db, witnessDir));
 
     app.post('/admin/v1/audit/purge', { config: admin, schema: { body: PurgeBody } }, async (request) => {
       const { before } = (request.body ?? {}) as { before?: string };

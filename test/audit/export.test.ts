@@ -170,9 +170,12 @@ for (const target of databaseTargets()) {
         writeFileSync(out, original);
         writeFileSync(manifestPath, JSON.stringify(manifest));
         const human = captureIo(h.baseUrl);
-        assert.equal(await runAudit(['verify', out], human), 0, human.out());
+        assert.equal(await runAudit(['verify', out, '--keys', keysFile], human), 0, human.out());
         assert.match(human.out(), /^OK: \d+ events/);
-        assert.match(human.out(), /keys: manifest \(embedded copy/);
+        // Keys embedded in the manifest are never trusted: without keys the verdict is "unverified".
+        const untrusted = captureIo(h.baseUrl);
+        assert.equal(await runAudit(['verify', out], untrusted), 3, untrusted.out());
+        assert.match(untrusted.out(), /^UNVERIFIED: no trusted keys/);
       });
     }
   });
