@@ -1,11 +1,13 @@
 // Audit ledger v2 against the attacks of issue 12: each tampered export or database is caught with the
 // exact problem code an auditor would read (docs/audit-ledger.md §7.1 and §8).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runAudit } from '../../cli/commands/audit.ts';
 import { eventHash } from '../../src/audit/chain.ts';
 import type { ChainedAuditEvent } from '../../src/audit/event.ts';
@@ -33,6 +35,23 @@ function relink(events: ChainedAuditEvent[], prev: string): ChainedAuditEvent[] 
   });
 }
 
+/** tools/verify-audit.py, the independent verifier; undefined when python3-cryptography is missing. */
+const PYTHON_VERIFIER = fileURLToPath(new URL('../../tools/verify-audit.py', import.meta.url));
+const pythonReady = spawnSync('python3', ['-c', 'import cryptography']).status === 0;
+if (!pythonReady) {
+  console.warn(
+    'SKIPPING the Python verifier checks: python3 with cryptography is missing (apt-get install -y python3-cryptography)',
+  );
+}
+function pythonVerify(file: string, keysFile: string): { exit: number; codes: string[] } | undefined {
+  if (!pythonReady) return undefined;
+  const run = spawnSync('python3', [PYTHON_VERIFIER, 'export', file, '--keys', keysFile], {
+    encoding: 'utf8',
+  });
+  const report = JSON.parse(run.stdout || '{"problems":[]}');
+  return { exit: run.status ?? -1, codes: report.problems.map((p: { problem: string }) => p.problem) };
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 for (const target of databaseTargets()) {
@@ -53,11 +72,15 @@ for (const target of databaseTargets()) {
       const io = captureIo(h.baseUrl);
       const exit = await runAudit(['verify', file, '--keys', keysFile, '--json'], io);
       const report = JSON.parse(io.out());
-      return {
-        exit,
-        verdict: report.verdict,
-        codes: report.problems.map((p: { problem: string }) => p.problem),
-      };
+      const codes: string[] = report.problems.map((p: { problem: string }) => p.problem);
+      // The Python verifier, written from the spec alone, must reach the same verdict on the same files.
+      const python = pythonVerify(file, keysFile);
+      if (python) assert.equal(python.exit, exit, `python: ${python.codes.join()} / node: ${codes.join()}`);
+      return { exit, verdict: report.verdict, codes, python: python?.codes ?? codes };
+    };
+    const expectCode = (result: { codes: string[]; python: string[] }, code: string) => {
+      assert.ok(result.codes.includes(code), `node: ${result.codes.join()}`);
+      assert.ok(result.python.includes(code), `python: ${result.python.join()}`);
     };
     const events = () =>
       text
@@ -108,7 +131,7 @@ for (const target of databaseTargets()) {
 
     test('an intact export is verified with trusted keys, and proves each chain complete', async () => {
       const result = await verify(text, manifest);
-      assert.deepEqual(result, { exit: 0, verdict: 'verified', codes: [] });
+      assert.deepEqual(result, { exit: 0, verdict: 'verified', codes: [], python: [] });
       assert.deepEqual(manifest.scope.chain_ids, [h.a.id, `${h.a.id}/live`, `${h.a.id}/test`]);
       assert.equal(manifest.proofs[live].events, events().filter((e) => e.chain_id === live).length);
       assert.ok(manifest.proofs[live].after, 'an event after the period anchors it');
@@ -136,6 +159,7 @@ for (const target of databaseTargets()) {
       assert.ok(!body.includes(',=1+2,'));
       const check = captureIo(h.baseUrl);
       assert.equal(await runAudit(['verify', csv, '--keys', keysFile, '--json'], check), 0, check.out());
+      assert.deepEqual(pythonVerify(csv, keysFile)?.codes ?? [], [], 'the Python verifier agrees');
     });
 
     test('an edited, re-linked export with a rewritten manifest is caught', async () => {
@@ -155,8 +179,8 @@ for (const target of databaseTargets()) {
       forgedManifest.proofs[live].after = afterEvent;
       const result = await verify(forgedText, forgedManifest);
       assert.equal(result.exit, 1);
-      assert.ok(result.codes.includes('manifest_signature_invalid'), result.codes.join());
-      assert.ok(result.codes.includes('inclusion_proof_invalid'), result.codes.join());
+      expectCode(result, 'manifest_signature_invalid');
+      expectCode(result, 'inclusion_proof_invalid');
     });
 
     test('dropped tree heads and seals are caught', async () => {
@@ -165,7 +189,7 @@ for (const target of databaseTargets()) {
       for (const proof of Object.values(stripped.proofs) as Manifest[]) proof.tree_head = null;
       const result = await verify(text, stripped);
       assert.equal(result.exit, 1);
-      assert.ok(result.codes.includes('tree_head_missing'), result.codes.join());
+      expectCode(result, 'tree_head_missing');
     });
 
     test('an emptied period is caught', async () => {
@@ -180,7 +204,7 @@ for (const target of databaseTargets()) {
       for (const proof of Object.values(emptied.proofs) as Manifest[]) proof.events = 0;
       const result = await verify('', emptied);
       assert.equal(result.exit, 1);
-      assert.ok(result.codes.includes('range_disconnected'), result.codes.join());
+      expectCode(result, 'range_disconnected');
     });
 
     test('a truncated sealed tail is caught, with or without the event after the period', async () => {
@@ -192,11 +216,11 @@ for (const target of databaseTargets()) {
       Object.assign(cut, { sha256: sha256(truncated), event_count: kept.length });
       cut.proofs[live].events -= 2;
       const withAfter = await verify(truncated, cut);
-      assert.ok(withAfter.codes.includes('range_disconnected'), withAfter.codes.join());
+      expectCode(withAfter, 'range_disconnected');
       cut.proofs[live].after = null;
       const withoutAfter = await verify(truncated, cut);
       assert.equal(withoutAfter.exit, 1);
-      assert.ok(withoutAfter.codes.includes('period_not_sealed'), withoutAfter.codes.join());
+      expectCode(withoutAfter, 'period_not_sealed');
     });
 
     test('an export re-signed with another key is caught by the trusted keys', async () => {
@@ -217,7 +241,7 @@ for (const target of databaseTargets()) {
       const { signature: _s, key_id: _k, signed_at: signedAt, ...body } = resigned;
       const result = await verify(text, signManifest(forger, body, signedAt));
       assert.equal(result.exit, 1);
-      assert.ok(result.codes.includes('key_untrusted'), result.codes.join());
+      expectCode(result, 'key_untrusted');
       const io = captureIo(h.baseUrl);
       assert.equal(await runAudit(['verify', file], io), 3, 'with no trusted keys, nothing is verified');
     });

@@ -1,7 +1,7 @@
 // The Merkle module against RFC 6962/9162's published test data (Certificate Transparency's eight leaves)
 // and against docs/audit-ledger-vectors.json, which must also be exactly what the generator prints.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { canonicalForm, eventHash } from '../../src/audit/chain.ts';
@@ -128,5 +128,18 @@ describe('docs/audit-ledger-vectors.json', () => {
     const forged = { ...vectors.tree_heads[0].tree_head, tree_size: '2' };
     assert.equal(checkTreeHead(forged, trusted), 'signature_invalid');
     assert.equal(checkTreeHead(vectors.tree_heads[0].tree_head, []), 'key_untrusted');
+  });
+});
+
+describe('tools/verify-audit.py, written from docs/audit-ledger.md alone', () => {
+  const ready = spawnSync('python3', ['-c', 'import cryptography']).status === 0;
+  test('recomputes every vector: hashes, roots, proofs, signed heads and both example exports', {
+    skip: ready ? false : 'python3 with cryptography is missing (apt-get install -y python3-cryptography)',
+  }, () => {
+    const run = spawnSync('python3', ['tools/verify-audit.py', 'vectors', 'docs/audit-ledger-vectors.json'], {
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), { ok: true, failures: [] });
   });
 });
