@@ -160,7 +160,7 @@ for (const target of databaseTargets()) {
       assert.deepEqual((await verifyDb()).problems, []);
     });
 
-    test('a consistent rewrite of the chain (hashes and head recomputed) is caught by the signed seal', async () => {
+    test('a consistent rewrite of the chain (hashes and head recomputed) is caught by the signed seal and tree head', async () => {
       await tamper(h.tessera.db, async (tx) => {
         const rows = await tx.query<Parameters<typeof toChainedEvent>[0]>(
           `SELECT *, seq::text AS seq, chain_seq::text AS chain_seq FROM audit_events e WHERE chain_id = $1 ORDER BY e.chain_seq`,
@@ -185,7 +185,10 @@ for (const target of databaseTargets()) {
       assert.equal(report.ok, false);
       assert.deepEqual(
         report.problems.map((p) => [p.chain_id, p.problem]),
-        [[chain, 'seal_head_mismatch']],
+        [
+          [chain, 'seal_head_mismatch'],
+          [chain, 'witness_inconsistent'],
+        ],
       );
     });
   });
