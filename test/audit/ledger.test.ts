@@ -9,13 +9,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runAudit } from '../../cli/commands/audit.ts';
+import { Tessera } from '../../sdk/src/index.ts';
 import { eventHash } from '../../src/audit/chain.ts';
 import type { ChainedAuditEvent } from '../../src/audit/event.ts';
 import { exportLine } from '../../src/audit/export-format.ts';
 import { signManifest } from '../../src/audit/manifest-signature.ts';
+import { eventLeafHash, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.ts';
 import { sealAndSign } from '../../src/audit/seal.ts';
 import { signingKeyFromPem } from '../../src/audit/signing-keys.ts';
-import { signTreeHead } from '../../src/audit/tree-head.ts';
+import { checkTreeHead, signTreeHead } from '../../src/audit/tree-head.ts';
 import { send } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
@@ -135,6 +137,60 @@ for (const target of databaseTargets()) {
       assert.deepEqual(manifest.scope.chain_ids, [h.a.id, `${h.a.id}/live`, `${h.a.id}/test`]);
       assert.equal(manifest.proofs[live].events, events().filter((e) => e.chain_id === live).length);
       assert.ok(manifest.proofs[live].after, 'an event after the period anchors it');
+    });
+
+    test('partners and staff get signed heads and inclusion and consistency proofs that check out', async () => {
+      const sdk = new Tessera({ apiKey: h.a.keys.live.key, baseUrl: h.baseUrl, sleep: async () => {} });
+      const head = await sdk.auditEvents.treeHead();
+      assert.equal(head.chain_id, live);
+      const trusted = JSON.parse(readFileSync(keysFile, 'utf8')).keys;
+      assert.equal(checkTreeHead(head, trusted), 'ok');
+      const first = events().find((e) => e.chain_id === live) as ChainedAuditEvent;
+      const proof = await sdk.auditEvents.proof(first.id);
+      const included = verifyInclusion(
+        eventLeafHash(first.hash),
+        Number(first.chain_seq) - 1,
+        Number(proof.tree_head.tree_size),
+        proof.audit_path.map((p) => Buffer.from(p, 'hex')),
+        Buffer.from(proof.tree_head.root_hash, 'hex'),
+      );
+      assert.ok(included, 'the partner can check its own event is in the signed tree');
+
+      const staffHead = await h.admin(
+        'GET',
+        `/admin/v1/audit/tree-head?chain_id=${encodeURIComponent(live)}`,
+      );
+      assert.deepEqual(staffHead.body, head);
+      const cli = captureIo(h.baseUrl);
+      assert.equal(await runAudit(['proof', '--event', first.id, '--json'], cli), 0, cli.out());
+      assert.equal(JSON.parse(cli.out()).included, true);
+
+      const sizes = await h.tessera.db.query<{ tree_size: string; root_hash: string }>(
+        'SELECT tree_size::text AS tree_size, root_hash FROM audit_tree_heads WHERE chain_id = $1 ORDER BY tree_size',
+        [live],
+      );
+      const [older, newer] = [sizes[0], sizes.at(-1)];
+      assert.ok(older && newer);
+      const consistency = await sdk.auditEvents.consistency(older.tree_size, newer.tree_size);
+      const consistent = verifyConsistency(
+        Number(older.tree_size),
+        Number(newer.tree_size),
+        Buffer.from(older.root_hash, 'hex'),
+        Buffer.from(newer.root_hash, 'hex'),
+        consistency.proof.map((p) => Buffer.from(p, 'hex')),
+      );
+      assert.ok(consistent);
+
+      // Another partner's event is indistinguishable from none; an unsigned size is named as the bad field.
+      const other = await h.b.live.get(`/v1/audit-events/${first.id}/proof`);
+      assert.equal(other.status, 404);
+      assert.equal(other.body.code, 'resource.not_found');
+      const unsigned = await h.a.live.get(`/v1/audit/consistency?first=${older.tree_size}&second=999999`);
+      assert.equal(unsigned.status, 400);
+      assert.equal(unsigned.body.code, 'request.invalid');
+      assert.deepEqual(unsigned.body.details, [
+        { field: 'second', message: 'must be the size of a signed tree head' },
+      ]);
     });
 
     test('CSV cells that a spreadsheet would run are neutralised, and the CSV export still verifies', async () => {
