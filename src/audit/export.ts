@@ -91,6 +91,32 @@ export function exportStream(run: RunBatch, request: ExportRequest): Readable {
   );
 }
 
+/**
+ * The export as a byte stream whose first batch has already been read: a failure to start becomes the
+ * route's error (one audited 500) instead of a 200 whose body then breaks.
+ */
+export async function startedExportStream(run: RunBatch, request: ExportRequest): Promise<Readable> {
+  const chunks = exportChunks(run, request)[Symbol.asyncIterator]();
+  // The CSV header needs no query, so read on until the first batch of events (or the end).
+  const started: string[] = [];
+  let first = await chunks.next();
+  while (!first.done && first.value.events.length === 0) {
+    started.push(first.value.text);
+    first = await chunks.next();
+  }
+  if (!first.done) started.push(first.value.text);
+  const done = first.done === true;
+  return Readable.from(
+    (async function* () {
+      for (const text of started) yield Buffer.from(text);
+      if (done) return;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+        yield Buffer.from(next.value.text);
+      }
+    })(),
+  );
+}
+
 /** Writes an export to any Writable (a file, a hash, a counter in a benchmark) and says how much it wrote. */
 export async function writeExport(
   run: RunBatch,

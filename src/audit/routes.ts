@@ -11,7 +11,7 @@ import { apiError, type ErrorDetail } from '../errors.ts';
 import type { Job } from '../jobs.ts';
 import { findPartner } from '../partners/store.ts';
 import type { RouteRegistrar } from '../server.ts';
-import { type ExportRequest, exportStream, type RunBatch } from './export.ts';
+import { type ExportRequest, type RunBatch, startedExportStream } from './export.ts';
 import type { ExportFormat } from './export-format.ts';
 import { buildManifest } from './manifest.ts';
 import { parseInstant, parsePeriod } from './period.ts';
@@ -101,7 +101,7 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       { config: partnerRead, schema: { querystring: ExportQuery } },
       async (request, reply) => {
         const { run, request: spec } = partnerExport(request, request.query as ExportQuery);
-        return sendExport(reply, spec, exportStream(run, spec));
+        return sendExport(reply, spec, await startedExportStream(run, spec));
       },
     );
 
@@ -120,7 +120,7 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       async (request, reply) => {
         const { id } = request.params as { id: string };
         const { run, request: spec } = await staffExport(id, request.query as ExportQuery);
-        return sendExport(reply, spec, exportStream(run, spec));
+        return sendExport(reply, spec, await startedExportStream(run, spec));
       },
     );
 
@@ -144,7 +144,7 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       { config: admin, schema: { querystring: ExportQuery } },
       async (request, reply) => {
         const { run, request: spec } = platformExport(request.query as ExportQuery);
-        return sendExport(reply, spec, exportStream(run, spec));
+        return sendExport(reply, spec, await startedExportStream(run, spec));
       },
     );
     app.get(

@@ -193,6 +193,33 @@ for (const target of databaseTargets()) {
       ]);
     });
 
+    test('impossible instants are 400 request.invalid naming the field, for partner and staff exports and purge', async () => {
+      for (const bad of [
+        '0000-01-01T00:00:00Z',
+        '2026-02-30',
+        '2026-04-31T00:00:00Z',
+        '2026-01-01T24:00:00Z',
+      ]) {
+        const q = `from=${encodeURIComponent(bad)}&to=2026-06-01`;
+        const partner = await h.a.live.get(`/v1/audit-events?${q}`);
+        const staff = await h.admin('GET', `/admin/v1/partners/${h.a.id}/audit-events?${q}`);
+        const purge = await h.admin('POST', '/admin/v1/audit/purge', { before: bad });
+        for (const [name, reply, field] of [
+          ['partner', partner, 'from'],
+          ['staff', staff, 'from'],
+          ['purge', purge, 'before'],
+        ] as const) {
+          assert.equal(reply.status, 400, `${name} ${bad}`);
+          assert.equal(reply.body.code, 'request.invalid');
+          assert.deepEqual(
+            (reply.body.details as Array<{ field: string }>).map((d) => d.field),
+            [field],
+            `${name} ${bad}`,
+          );
+        }
+      }
+    });
+
     test('CSV cells that a spreadsheet would run are neutralised, and the CSV export still verifies', async () => {
       const csv = join(dir, 'a.csv');
       const io = captureIo(h.baseUrl);
@@ -404,6 +431,31 @@ for (const target of databaseTargets()) {
         problems.some((p) => p.chain_id === live && p.problem === 'witness_inconsistent'),
         JSON.stringify(problems),
       );
+    });
+
+    test('rotation: a new key is published with its validity, the old one stays, and old exports still verify', async () => {
+      const pem = generateKeyPairSync('ed25519')
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString();
+      const next = signingKeyFromPem(pem);
+      await h.a.live.get('/v1/me');
+      await sealAndSign(h.tessera.db, next);
+      const published = (await send(h.baseUrl, '/.well-known/tessera-audit-keys.json')).body.keys as Array<{
+        key_id: string;
+        valid_from: string;
+        valid_until: string | null;
+      }>;
+      const old = published.find((k) => k.key_id === (manifest.key_id as string));
+      const current = published.find((k) => k.key_id === next.keyId);
+      assert.ok(old?.valid_until, 'the old key is closed');
+      assert.equal(current?.valid_until, null, 'the new key is current');
+      assert.equal(current?.valid_from, old?.valid_until, 'one hands over to the other');
+      const rotatedKeys = join(dir, 'rotated-keys.json');
+      writeFileSync(rotatedKeys, JSON.stringify({ keys: published }));
+      writeFileSync(file, text);
+      writeFileSync(`${file}.manifest.json`, JSON.stringify(manifest));
+      const io = captureIo(h.baseUrl);
+      assert.equal(await runAudit(['verify', file, '--keys', rotatedKeys, '--json'], io), 0, io.out());
     });
   });
 }
