@@ -31,7 +31,7 @@ export function checkAgainstKept(
   const [first, second] = [Number(kept.tree_size), Number(latest.tree_size)];
   if (second < first) return fork(`the tree shrank from ${first} to ${second} leaves`);
   const hex = /^[0-9a-f]{64}$/;
-  if (!proof || !proof.every((p) => hex.test(p))) return fork('no usable consistency proof');
+  if (!proof?.every((p) => hex.test(p))) return fork('no usable consistency proof');
   const consistent = verifyConsistency(
     first,
     second,
