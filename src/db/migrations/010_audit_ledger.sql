@@ -79,3 +79,6 @@ GRANT SELECT ON audit_tree_heads, audit_seal_heads TO tessera_audit_purger;
 GRANT SELECT, INSERT ON audit_purged_leaves TO tessera_audit_purger;
 ALTER FUNCTION tessera_audit_purge(text, bigint, timestamptz) OWNER TO tessera_audit_purger;
 REVOKE ALL ON FUNCTION tessera_audit_purge(text, bigint, timestamptz) FROM PUBLIC;
+-- The role that runs migrations is the one the application connects as: it may call the function (which
+-- checks the range is signed and expired), and nothing else of the purger role's rights.
+GRANT EXECUTE ON FUNCTION tessera_audit_purge(text, bigint, timestamptz) TO CURRENT_USER;
