@@ -220,6 +220,23 @@ for (const target of databaseTargets()) {
       }
     });
 
+    test('staff export the platform chain (unknown keys, staff requests) and it verifies', async () => {
+      await send(h.baseUrl, '/v1/me', { headers: { authorization: 'Bearer not-a-key' } });
+      const out = join(dir, 'platform.jsonl');
+      const io = captureIo(h.baseUrl);
+      const args = ['export', '--platform', '--from', from, '--to', to, '--out', out, '--json'];
+      assert.equal(await runAudit(args, io), 0, io.err());
+      const exported = readFileSync(out, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      assert.ok(exported.length > 0);
+      assert.ok(exported.every((e) => e.chain_id === '-' && e.partner_id === null));
+      const check = captureIo(h.baseUrl);
+      assert.equal(await runAudit(['verify', out, '--keys', keysFile, '--json'], check), 0, check.out());
+      assert.deepEqual(pythonVerify(out, keysFile)?.codes ?? [], []);
+    });
+
     test('CSV cells that a spreadsheet would run are neutralised, and the CSV export still verifies', async () => {
       const csv = join(dir, 'a.csv');
       const io = captureIo(h.baseUrl);
