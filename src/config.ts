@@ -39,6 +39,8 @@ export interface Config {
   readonly adminTokenEnabled: boolean;
   readonly staffOidc: StaffOidcConfig | undefined;
   readonly approvalRateLimitAbove: number;
+  readonly auditSigningKeyFile: string | undefined;
+  readonly auditWitnessDir: string | undefined;
 }
 
 /** Staff single sign-on (issue 13); undefined when TESSERA_STAFF_OIDC_ISSUER is unset. */
@@ -113,6 +115,8 @@ export function loadConfig(env: Env = process.env): Config {
     adminTokenEnabled: oneOf(env, 'TESSERA_ADMIN_TOKEN_ENABLED', 'true', ['true', 'false']) === 'true',
     staffOidc: staffOidc(env),
     approvalRateLimitAbove: integer(env, 'TESSERA_APPROVAL_RATE_LIMIT_ABOVE', 6_000, 1, 10_000_000),
+    auditSigningKeyFile: optional(env, 'TESSERA_AUDIT_SIGNING_KEY_FILE'),
+    auditWitnessDir: optional(env, 'TESSERA_AUDIT_WITNESS_DIR'),
   };
   if (config.adminToken !== undefined && config.adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new ConfigError(

@@ -22,18 +22,27 @@ import {
 } from '../command.ts';
 import { refuseOverwrite } from '../files.ts';
 import { type CliError, type CliIo, writeError, writeJson, writeLines } from '../output.ts';
+import { proveEvent, witness } from './audit-proof.ts';
 
 export const AUDIT_USAGE = `Usage:
   tessera audit export --partner ID --from ISO --to ISO [--format jsonl|csv] --out FILE [--force] [--json]
-  tessera audit verify FILE [--manifest FILE] [--keys FILE | --url URL] [--json]
+  tessera audit export --platform --from ISO --to ISO [--format jsonl|csv] --out FILE [--force] [--json]
+  tessera audit verify FILE [--manifest FILE] [--keys FILE | --keys-url HTTPS-URL] [--json]
+  tessera audit proof --chain CHAIN_ID --event EVENT_ID [--tree-size N] [--json]
+  tessera audit witness --url URL --key KEY [--state FILE] [--keys FILE | --keys-url HTTPS-URL] [--json]
   tessera audit verify --database [--json]
   tessera audit purge [--before ISO] [--json]
 
   export      writes FILE and FILE.manifest.json; fails if the file's SHA-256 differs from the manifest's
   --force     replace FILE and FILE.manifest.json if they exist (without it, export refuses)
-  verify      offline: checks FILE against its manifest (default FILE.manifest.json) and the seals' signatures;
-              public keys come from --keys (a saved /.well-known/tessera-audit-keys.json), from the server at
-              --url, or else from the copy embedded in the manifest. Exit 0 when intact, 1 when tampered.
+  --platform  the platform chain (unauthenticated, unknown-key, unknown-route and staff requests)
+  verify      offline: checks FILE against its signed manifest (default FILE.manifest.json) and proves against
+              signed tree heads that it holds every event of its period (docs/audit-ledger.md §7.1). Only
+              keys you give are trusted: --keys (a saved /.well-known/tessera-audit-keys.json) or --keys-url
+              (fetched over HTTPS). Exit 0 verified, 1 failed, 3 unverified (no trusted keys given).
+  proof       prints an event's inclusion proof against a signed tree head, and checks it
+  witness     fetches a chain's latest signed head with a partner KEY, checks its signature and its
+              consistency with the head kept in --state (default tessera-witness.json), then keeps it
   --database  asks the server to verify every chain in its database instead
   purge       removes whole sealed ranges older than the retention period (or than --before, if earlier)
   --url URL   server base URL (default: TESSERA_URL, then ${DEFAULT_URL})
@@ -44,21 +53,31 @@ export const AUDIT_USAGE = `Usage:
 export function runAudit(args: string[], io: CliIo): Promise<number> {
   // `--database` is a switch of `verify` only; the shared parser knows only --json and --help as switches.
   const database = args[0] === 'verify' && args.includes('--database');
-  const rest = database ? args.filter((arg) => arg !== '--database') : args;
+  const platform = args[0] === 'export' && args.includes('--platform');
+  const rest = args.filter(
+    (arg) => !(database && arg === '--database') && !(platform && arg === '--platform'),
+  );
   return runGroup('audit', rest, io, AUDIT_USAGE, {
-    export: { flags: ['partner', 'from', 'to', 'format', 'out'], switches: ['force'], run: exportEvents },
+    export: {
+      flags: ['partner', 'from', 'to', 'format', 'out'],
+      switches: ['force'],
+      run: (context) => exportEvents(context, platform),
+    },
     verify: {
-      flags: ['manifest', 'keys'],
+      flags: ['manifest', 'keys', 'keys-url'],
       run: (context) => (database ? verifyDatabase(context) : verifyFile(context)),
     },
     purge: { flags: ['before'], run: purge },
+    proof: { flags: ['chain', 'event', 'tree-size'], run: proveEvent },
+    witness: { flags: ['key', 'state', 'keys', 'keys-url'], run: witness },
   });
 }
 
-async function exportEvents(context: CommandContext): Promise<number> {
+async function exportEvents(context: CommandContext, platform: boolean): Promise<number> {
   const { args, io } = context;
   expectNoPositionals(args);
-  const partner = args.required('partner');
+  if (platform === (args.string('partner') !== undefined))
+    throw new UsageError('give --partner ID or --platform');
   const query = new URLSearchParams({
     from: args.required('from'),
     to: args.required('to'),
@@ -71,7 +90,9 @@ async function exportEvents(context: CommandContext): Promise<number> {
     return 1;
   }
   const client = context.client();
-  const path = `/admin/v1/partners/${segment(partner)}/audit-events`;
+  const path = platform
+    ? '/admin/v1/audit/platform-events'
+    : `/admin/v1/partners/${segment(args.required('partner'))}/audit-events`;
 
   const download = await fetchExport(context, `${path}?${query}`);
   if (!download.ok) {
@@ -151,19 +172,26 @@ async function verifyFile(context: CommandContext): Promise<number> {
   const { args, io } = context;
   const file = expectOnePositional(args, 'FILE');
   const manifestPath = args.string('manifest') ?? `${file}.manifest.json`;
-  if (args.string('keys') !== undefined && args.url !== undefined)
-    throw new UsageError('use --keys or --url, not both');
+  if (args.string('keys') !== undefined && args.string('keys-url') !== undefined)
+    throw new UsageError('use --keys or --keys-url, not both');
   const bytes = await readInput(io, file, args.json);
   const manifestText = bytes && (await readInput(io, manifestPath, args.json));
   if (!bytes || !manifestText) return 1;
   const manifest = parseJson(manifestText.toString('utf8'));
-  const keys = await publicKeys(context, manifest);
+  const keys = await trustedKeys(context);
   if (!keys.ok) {
     writeError(io, keys.error, args.json);
     return 1;
   }
   const report = verifyExport(bytes, manifest, keys.keys);
-  return printReport(io, args.json, { file, manifest: manifestPath, keys_source: keys.source, ...report });
+  const verdict = keys.source === undefined ? 'unverified' : report.ok ? 'verified' : 'failed';
+  return printReport(io, args.json, {
+    verdict,
+    file,
+    manifest: manifestPath,
+    keys_source: keys.source ?? null,
+    ...report,
+  });
 }
 
 async function verifyDatabase(context: CommandContext): Promise<number> {
@@ -190,40 +218,31 @@ async function purge(context: CommandContext): Promise<number> {
 }
 
 type KeysResult =
-  | { ok: true; keys: PublicSigningKey[]; source: string }
+  | { ok: true; keys: PublicSigningKey[]; source: string | undefined }
   | { ok: false; error: { code: string; message: string; request_id: null } };
 
-async function publicKeys(context: CommandContext, manifest: unknown): Promise<KeysResult> {
+/** Only keys the user names are trusted; the copy inside a manifest never is (docs/audit-ledger.md §5). */
+export async function trustedKeys(context: CommandContext): Promise<KeysResult> {
   const keysFile = context.args.string('keys');
+  const keysUrl = context.args.string('keys-url');
+  const unreadable = (from: string): KeysResult => ({
+    ok: false,
+    error: { code: 'cli.keys_unreadable', message: `cannot read keys from ${from}`, request_id: null },
+  });
   if (keysFile !== undefined) {
     const text = await readFile(keysFile, 'utf8').catch(() => undefined);
     const keys = keysOf(text === undefined ? undefined : parseJson(text));
-    if (!keys)
-      return {
-        ok: false,
-        error: {
-          code: 'cli.keys_unreadable',
-          message: `cannot read keys from ${keysFile}`,
-          request_id: null,
-        },
-      };
-    return { ok: true, keys, source: keysFile };
+    return keys ? { ok: true, keys, source: keysFile } : unreadable(keysFile);
   }
-  if (context.args.url !== undefined) {
-    const result = await context.client().get('/.well-known/tessera-audit-keys.json');
-    const keys = result.ok ? keysOf(result.body) : undefined;
-    if (!keys)
-      return {
-        ok: false,
-        error: { code: 'cli.keys_unreadable', message: 'cannot fetch the public keys', request_id: null },
-      };
-    return { ok: true, keys, source: `${context.args.url}/.well-known/tessera-audit-keys.json` };
+  if (keysUrl !== undefined) {
+    if (!keysUrl.startsWith('https://')) throw new UsageError('--keys-url must be an https:// URL');
+    const body = await fetch(keysUrl, { redirect: 'error' })
+      .then((r) => (r.ok ? r.json() : undefined))
+      .catch(() => undefined);
+    const keys = keysOf(body);
+    return keys ? { ok: true, keys, source: keysUrl } : unreadable(keysUrl);
   }
-  return {
-    ok: true,
-    keys: keysOf(manifest) ?? [],
-    source: 'manifest (embedded copy; pass --keys or --url to check independently)',
-  };
+  return { ok: true, keys: [], source: undefined };
 }
 
 function keysOf(value: unknown): PublicSigningKey[] | undefined {
@@ -234,8 +253,16 @@ function keysOf(value: unknown): PublicSigningKey[] | undefined {
 function printReport(
   io: CliIo,
   json: boolean,
-  report: VerifyReport & { file?: string; manifest?: string; keys_source?: string },
+  report: VerifyReport & { verdict?: string; file?: string; manifest?: string; keys_source?: string | null },
 ): number {
+  if (report.verdict === 'unverified') {
+    if (json) writeJson(io, report);
+    else
+      writeLines(io, [
+        'UNVERIFIED: no trusted keys were given (--keys FILE or --keys-url HTTPS-URL); keys inside a manifest are never trusted',
+      ]);
+    return 3;
+  }
   if (json) {
     writeJson(io, report);
   } else {

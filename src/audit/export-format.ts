@@ -4,7 +4,10 @@
 //   object or null.
 // CSV (RFC 4180): a header row, CRLF line ends, fields quoted when they hold a comma, quote, CR or LF.
 //   RFC 4180 has no null, so an empty unquoted field is null and a quoted empty field ("") is the empty
-//   string; detail is its canonical JSON. Either way every event's hash can be recomputed exactly.
+//   string; detail is its canonical JSON. A text that a spreadsheet would run as a formula (it starts with
+//   = + - @ TAB or CR) is written with a leading apostrophe, and so is one that starts with an apostrophe,
+//   so a reader drops exactly one leading apostrophe (docs/audit-ledger.md §6.3). Either way every event's
+//   hash can be recomputed exactly.
 import { canonicalJson } from './chain.ts';
 import type { AuditDetail, ChainedAuditEvent } from './event.ts';
 
@@ -51,8 +54,19 @@ export function exportLine(event: ChainedAuditEvent, format: ExportFormat): stri
 
 function csvField(value: ChainedAuditEvent[keyof ChainedAuditEvent], column: string): string {
   if (value === null) return '';
-  const text = column === 'detail' ? canonicalJson(value) : String(value);
+  const text = neutraliseFormula(column === 'detail' ? canonicalJson(value) : String(value));
   return text === '' || /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+const FORMULA_START = /^[=+\-@\t\r']/;
+
+/** OWASP's CSV injection advice, made reversible: the apostrophe is added to formula starts and to itself. */
+export function neutraliseFormula(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+export function restoreFormula(text: string): string {
+  return text.startsWith("'") ? text.slice(1) : text;
 }
 
 export type ParsedExport =
@@ -106,7 +120,8 @@ function parseCsv(text: string): ChainedAuditEvent[] {
     const record: Record<string, unknown> = {};
     EXPORT_COLUMNS.forEach((column, i) => {
       const field = fields[i] ?? { text: '', quoted: false };
-      record[column] = field.text === '' && !field.quoted ? null : fromCsvText(column, field.text, line);
+      record[column] =
+        field.text === '' && !field.quoted ? null : fromCsvText(column, restoreFormula(field.text), line);
     });
     return toEvent(record, line);
   });

@@ -16,8 +16,8 @@ export const EXPORT_BATCH_SIZE = 1000;
 export type RunBatch = <T>(work: (tx: Queryable) => Promise<T>) => Promise<T>;
 
 export interface ExportRequest {
-  /** The owner of every exported chain; also the explicit WHERE on partner_id. */
-  partnerId: string;
+  /** The owner of every exported chain (null: the platform chain); also the explicit WHERE on partner_id. */
+  partnerId: string | null;
   chainIds: readonly string[];
   from: Date;
   /** Exclusive. */
@@ -60,7 +60,7 @@ export async function* exportChunks(run: RunBatch, request: ExportRequest): Asyn
       const rows = await run((tx) =>
         tx.query<EventRow>(
           `SELECT ${EVENT_COLUMNS} FROM audit_events
-            WHERE partner_id = $1 AND chain_id = $2 AND chain_seq > $3
+            WHERE partner_id IS NOT DISTINCT FROM $1 AND chain_id = $2 AND chain_seq > $3
               AND recorded_at >= $4 AND recorded_at < $5
             ORDER BY audit_events.chain_seq LIMIT $6`,
           [
@@ -87,6 +87,32 @@ export function exportStream(run: RunBatch, request: ExportRequest): Readable {
   return Readable.from(
     (async function* () {
       for await (const chunk of exportChunks(run, request)) yield Buffer.from(chunk.text);
+    })(),
+  );
+}
+
+/**
+ * The export as a byte stream whose first batch has already been read: a failure to start becomes the
+ * route's error (one audited 500) instead of a 200 whose body then breaks.
+ */
+export async function startedExportStream(run: RunBatch, request: ExportRequest): Promise<Readable> {
+  const chunks = exportChunks(run, request)[Symbol.asyncIterator]();
+  // The CSV header needs no query, so read on until the first batch of events (or the end).
+  const started: string[] = [];
+  let first = await chunks.next();
+  while (!first.done && first.value.events.length === 0) {
+    started.push(first.value.text);
+    first = await chunks.next();
+  }
+  if (!first.done) started.push(first.value.text);
+  const done = first.done === true;
+  return Readable.from(
+    (async function* () {
+      for (const text of started) yield Buffer.from(text);
+      if (done) return;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+        yield Buffer.from(next.value.text);
+      }
     })(),
   );
 }

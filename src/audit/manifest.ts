@@ -4,10 +4,18 @@
 // public keys that made them; a careful verifier takes the keys from /.well-known instead (`--keys`/`--url`).
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/database.ts';
+import { chainProof, type Sealing } from './chain-proof.ts';
+import type { ChainedAuditEvent } from './event.ts';
 import { type ExportRequest, exportChunks, type RunBatch } from './export.ts';
 import type { ExportFormat } from './export-format.ts';
-import { type Seal, sealsCovering } from './seal.ts';
-import { listPublicKeys, type PublicSigningKey } from './signing-keys.ts';
+import {
+  type ChainProof,
+  MANIFEST_VERSION,
+  type ManifestSignature,
+  signManifest,
+} from './manifest-signature.ts';
+import { compareText, type Seal, sealsCovering } from './seal.ts';
+import { listPublicKeys, type PublicSigningKey, type SigningKey } from './signing-keys.ts';
 
 export interface ChainSummary {
   first_chain_seq: string;
@@ -36,12 +44,17 @@ export async function buildManifest(
   run: RunBatch,
   platform: Queryable,
   request: ExportRequest,
-): Promise<ExportManifest> {
+  key: SigningKey | undefined,
+  signedAt: Date,
+  sealing?: Sealing,
+): Promise<ExportManifest & Partial<ManifestSignature>> {
   const hash = createHash('sha256');
   const chains: Record<string, ChainSummary> = {};
   let count = 0;
   let firstSeq: bigint | undefined;
   let lastSeq: bigint | undefined;
+  const lastOfChain = new Map<string, ChainedAuditEvent>();
+  const counts = new Map<string, number>();
   for await (const chunk of exportChunks(run, request)) {
     hash.update(chunk.text);
     for (const event of chunk.events) {
@@ -49,6 +62,8 @@ export async function buildManifest(
       const seq = BigInt(event.seq);
       if (firstSeq === undefined || seq < firstSeq) firstSeq = seq;
       if (lastSeq === undefined || seq > lastSeq) lastSeq = seq;
+      lastOfChain.set(event.chain_id, event);
+      counts.set(event.chain_id, (counts.get(event.chain_id) ?? 0) + 1);
       const chain = chains[event.chain_id];
       if (chain) {
         chain.last_chain_seq = event.chain_seq;
@@ -72,7 +87,13 @@ export async function buildManifest(
     })),
   );
   const keyIds = new Set(seals.map((seal) => seal.key_id));
-  return {
+  const scope = [...new Set(request.chainIds)].sort(compareText);
+  const proofs: Record<string, ChainProof> = {};
+  for (const chainId of scope) {
+    const chain = { chainId, events: counts.get(chainId) ?? 0, last: lastOfChain.get(chainId) };
+    proofs[chainId] = await chainProof(run, platform, chain, request, sealing);
+  }
+  const v1 = {
     format: request.format,
     from: request.from.toISOString(),
     to: request.to.toISOString(),
@@ -82,6 +103,14 @@ export async function buildManifest(
     last_seq: lastSeq?.toString() ?? null,
     chains,
     seals,
-    keys: (await listPublicKeys(platform)).filter((key) => keyIds.has(key.key_id)),
+    keys: (await listPublicKeys(platform)).filter((k) => keyIds.has(k.key_id) || k.key_id === key?.keyId),
   };
+  const v2 = {
+    ...v1,
+    version: MANIFEST_VERSION as typeof MANIFEST_VERSION,
+    scope: { partner_id: request.partnerId, chain_ids: scope },
+    proofs,
+  };
+  // Without a signing key the manifest goes out unsigned, and no verifier will accept it.
+  return key ? signManifest(key, v2, signedAt.toISOString()) : v2;
 }

@@ -3,7 +3,8 @@
 // than the cutoff (and still has the hash its seal signed), so what remains starts right after a signed
 // head. An `audit.purged` event appended to the same chain names that position and hash; the verifier
 // accepts a chain that starts later than genesis only with both (see verify.ts, checkChainStarts).
-// The append-only triggers allow DELETE only inside this transaction, via SET LOCAL tessera.audit_purge.
+// The append-only triggers allow DELETE only to tessera_audit_purge() (migration 010), which runs as a role of
+// its own and refuses a range that no signed head covers or that has not expired.
 import type { Actor } from '../actor.ts';
 import type { Database, Environment } from '../db/database.ts';
 import { appendAuditEvents } from './append.ts';
@@ -25,7 +26,6 @@ export interface PurgeResult {
 export async function purgeAuditEvents(db: Database, actor: Actor, before: Date): Promise<PurgeResult> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_SEAL_LOCK_ID]);
-    await tx.query(`SELECT set_config('tessera.audit_purge', 'on', true)`);
     const anchors = await tx.query<{ chain_id: string; through: string; hash: string; seal_id: string }>(
       `SELECT DISTINCT ON (sh.chain_id) sh.chain_id, sh.chain_seq::text AS through, sh.hash, sh.seal_id
          FROM audit_seal_heads sh
@@ -36,11 +36,15 @@ export async function purgeAuditEvents(db: Database, actor: Actor, before: Date)
     );
     const chains: PurgedRange[] = [];
     for (const anchor of anchors) {
-      const [removed] = await tx.query<{ events: number; first: string | null }>(
-        `WITH removed AS (DELETE FROM audit_events WHERE chain_id = $1 AND chain_seq <= $2 RETURNING chain_seq)
-         SELECT count(*)::int AS events, min(chain_seq)::text AS first FROM removed`,
-        [anchor.chain_id, anchor.through],
+      const [first] = await tx.query<{ first: string | null }>(
+        'SELECT min(chain_seq)::text AS first FROM audit_events WHERE chain_id = $1',
+        [anchor.chain_id],
       );
+      const [purged] = await tx.query<{ events: number }>(
+        'SELECT tessera_audit_purge($1, $2, $3) AS events',
+        [anchor.chain_id, anchor.through, before.toISOString()],
+      );
+      const removed = { events: purged?.events ?? 0, first: first?.first ?? null };
       if (!removed || removed.events === 0 || removed.first === null) continue;
       const range = {
         chain_id: anchor.chain_id,
@@ -70,7 +74,7 @@ export async function purgeAuditEvents(db: Database, actor: Actor, before: Date)
 }
 
 /** The inverse of chainIdOf: '-' is no partner, 'ptn_…' partner-level, 'ptn_…/live' one environment. */
-function ownerOfChain(chainId: string): { partnerId: string | null; environment: Environment | null } {
+export function ownerOfChain(chainId: string): { partnerId: string | null; environment: Environment | null } {
   if (chainId === '-') return { partnerId: null, environment: null };
   const [partnerId = chainId, environment] = chainId.split('/');
   return { partnerId, environment: environment === 'live' || environment === 'test' ? environment : null };

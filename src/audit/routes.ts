@@ -13,13 +13,15 @@ import type { Job } from '../jobs.ts';
 import { findPartner } from '../partners/store.ts';
 import { scopeOfKey } from '../pipeline/context.ts';
 import type { RouteRegistrar } from '../server.ts';
-import { type ExportRequest, exportStream } from './export.ts';
+import { type ExportRequest, type RunBatch, startedExportStream } from './export.ts';
 import type { ExportFormat } from './export-format.ts';
 import { buildManifest } from './manifest.ts';
 import { parseInstant, parsePeriod } from './period.ts';
+import { proofRoutes } from './proof-routes.ts';
 import { purgeAuditEvents } from './purge.ts';
 import { sealJob } from './seal.ts';
-import { listPublicKeys } from './signing-keys.ts';
+import { signerFor } from './signer.ts';
+import { listPublicKeys, publishSigningKey } from './signing-keys.ts';
 import { verifyDatabase } from './verify-database.ts';
 
 const ExportQuery = Type.Object(
@@ -76,12 +78,23 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
     };
   };
 
+  const signer = signerFor(deps);
+  const witnessDir = deps.config.auditWitnessDir;
+  const manifestOf = async (run: RunBatch, spec: ExportRequest) => {
+    const key = await signer();
+    const sealing = key ? { db, key, now, ...(witnessDir ? { witnessDir } : {}) } : undefined;
+    return buildManifest(run, db, spec, key, new Date(now()), sealing);
+  };
+  const proofs = proofRoutes(deps);
   return (app: FastifyInstance) => {
+    proofs(app);
     app.get(
       '/.well-known/tessera-audit-keys.json',
       { config: { security: { kind: 'public' } } },
       async (_r, reply) => {
         reply.header('cache-control', 'public, max-age=300');
+        const key = await signer();
+        if (key) await publishSigningKey(db, key, new Date(now()));
         return { keys: await listPublicKeys(db) };
       },
     );
@@ -91,7 +104,7 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       { config: partnerRead, schema: { querystring: ExportQuery } },
       async (request, reply) => {
         const { run, request: spec } = partnerExport(request, request.query as ExportQuery);
-        return sendExport(reply, spec, exportStream(run, spec));
+        return sendExport(reply, spec, await startedExportStream(run, spec));
       },
     );
 
@@ -100,7 +113,7 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       { config: partnerRead, schema: { querystring: ExportQuery } },
       async (request) => {
         const { run, request: spec } = partnerExport(request, request.query as ExportQuery);
-        return buildManifest(run, db, spec);
+        return manifestOf(run, spec);
       },
     );
 
@@ -110,7 +123,7 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       async (request, reply) => {
         const { id } = request.params as { id: string };
         const { run, request: spec } = await staffExport(id, request.query as ExportQuery);
-        return sendExport(reply, spec, exportStream(run, spec));
+        return sendExport(reply, spec, await startedExportStream(run, spec));
       },
     );
 
@@ -120,11 +133,33 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
       async (request) => {
         const { id } = request.params as { id: string };
         const { run, request: spec } = await staffExport(id, request.query as ExportQuery);
-        return buildManifest(run, db, spec);
+        return manifestOf(run, spec);
       },
     );
 
-    app.get('/admin/v1/audit/verify', { config: admin }, async () => verifyDatabase(db));
+    // The platform chain ('-'): requests that belong to no partner, and every staff request.
+    const platformExport = (query: ExportQuery) => ({
+      run: <T>(work: (tx: Queryable) => Promise<T>) => db.transaction(work),
+      request: exportRequest(null, ['-'], query, now()),
+    });
+    app.get(
+      '/admin/v1/audit/platform-events',
+      { config: admin, schema: { querystring: ExportQuery } },
+      async (request, reply) => {
+        const { run, request: spec } = platformExport(request.query as ExportQuery);
+        return sendExport(reply, spec, await startedExportStream(run, spec));
+      },
+    );
+    app.get(
+      '/admin/v1/audit/platform-events/manifest',
+      { config: admin, schema: { querystring: ExportQuery } },
+      async (request) => {
+        const { run, request: spec } = platformExport(request.query as ExportQuery);
+        return manifestOf(run, spec);
+      },
+    );
+
+    app.get('/admin/v1/audit/verify', { config: admin }, async () => verifyDatabase(db, witnessDir));
 
     app.post(
       '/admin/v1/audit/purge',
@@ -147,11 +182,15 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
 }
 
 export function auditJobs(deps: AppDeps): Job[] {
-  return [sealJob(deps.db, deps.config.auditSealIntervalMs, deps.now)];
+  const options = {
+    now: deps.now,
+    ...(deps.config.auditWitnessDir ? { witnessDir: deps.config.auditWitnessDir } : {}),
+  };
+  return [sealJob(deps.db, deps.config.auditSealIntervalMs, signerFor(deps), options)];
 }
 
 function exportRequest(
-  partnerId: string,
+  partnerId: string | null,
   chainIds: string[],
   query: ExportQuery,
   now: number,

@@ -8,7 +8,10 @@ import type { Database, Queryable } from '../db/database.ts';
 import { newId } from '../ids.ts';
 import type { Job } from '../jobs.ts';
 import { canonicalJson } from './chain.ts';
-import { currentSigningKey, signMessage } from './signing-keys.ts';
+import { publishSigningKey, type SigningKey, signMessage } from './signing-keys.ts';
+import type { TreeHead } from './tree-head.ts';
+import { issueTreeHeads } from './tree-store.ts';
+import { appendWitnessHeads } from './witness-log.ts';
 
 export interface SealedHead {
   chain_seq: string;
@@ -32,20 +35,51 @@ export function sealMessage(seal: Pick<Seal, 'id' | 'sealed_at' | 'heads'>): str
   return canonicalJson({ id: seal.id, sealed_at: seal.sealed_at, heads: seal.heads });
 }
 
-export function sealJob(db: Database, everyMs: number, now: () => number): Job {
-  return { name: 'audit-seal', everyMs, run: async () => void (await sealChangedChains(db, now)) };
+export interface SealOptions {
+  now?: () => number;
+  /** TESSERA_AUDIT_WITNESS_DIR: every signed head is also appended there, outside the database. */
+  witnessDir?: string;
 }
 
-export async function sealChangedChains(db: Database, now: () => number = Date.now): Promise<Seal[]> {
-  return db.transaction(async (tx) => {
+export function sealJob(
+  db: Database,
+  everyMs: number,
+  signer: () => Promise<SigningKey | undefined>,
+  options: SealOptions,
+): Job {
+  return {
+    name: 'audit-seal',
+    everyMs,
+    run: async () => {
+      const key = await signer();
+      if (key) await sealAndSign(db, key, options);
+    },
+  };
+}
+
+/** v1 seals of the chains that changed (see above); tree heads are issued in the same transaction. */
+export async function sealChangedChains(
+  db: Database,
+  key: SigningKey,
+  now: () => number = Date.now,
+): Promise<Seal[]> {
+  return (await sealAndSign(db, key, { now })).seals;
+}
+
+export async function sealAndSign(
+  db: Database,
+  key: SigningKey,
+  options: SealOptions = {},
+): Promise<{ seals: Seal[]; heads: TreeHead[] }> {
+  const now = options.now ?? Date.now;
+  const result = await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_SEAL_LOCK_ID]);
+    await publishSigningKey(tx, key, new Date(now()));
+    const sealedAt = new Date(now()).toISOString();
     const changed = await tx.query<{ chain_id: string; chain_seq: string; hash: string }>(
       `SELECT h.chain_id, h.chain_seq::text AS chain_seq, h.hash FROM audit_chain_heads h
         WHERE h.chain_seq > coalesce((SELECT max(s.chain_seq) FROM audit_seal_heads s WHERE s.chain_id = h.chain_id), 0)`,
     );
-    if (changed.length === 0) return [];
-    const key = await currentSigningKey(tx);
-    const sealedAt = new Date(now()).toISOString();
     const seals = changed.map((head): Seal => {
       const unsigned = {
         id: newId('seal'),
@@ -54,9 +88,12 @@ export async function sealChangedChains(db: Database, now: () => number = Date.n
       };
       return { ...unsigned, key_id: key.keyId, signature: signMessage(key, sealMessage(unsigned)) };
     });
-    await insertSeals(tx, seals);
-    return seals;
+    if (seals.length > 0) await insertSeals(tx, seals);
+    return { seals, heads: await issueTreeHeads(tx, key, sealedAt) };
   });
+  if (options.witnessDir && result.heads.length > 0)
+    await appendWitnessHeads(options.witnessDir, result.heads);
+  return result;
 }
 
 async function insertSeals(tx: Queryable, seals: readonly Seal[]): Promise<void> {

@@ -1,6 +1,9 @@
-// The Ed25519 keys that sign seals. A key is generated on first use and kept in audit_signing_keys; the
-// newest one signs. Public keys are published as base64 of the DER-encoded SubjectPublicKeyInfo (RFC 8410),
-// and a key's id is derived from those bytes, so anyone holding the public key can check its id.
+// The Ed25519 keys that sign tree heads, seals and export manifests. The private key lives outside the
+// database (a superuser who can rewrite the log must not also be able to re-sign it): it is read from
+// TESSERA_AUDIT_SIGNING_KEY_FILE (PKCS#8 PEM), or, on the embedded default only, generated into the data
+// directory with a warning. Only public halves are stored in audit_signing_keys, with their validity
+// periods, so that old keys stay published after a rotation. Public keys are base64 of the DER
+// SubjectPublicKeyInfo (RFC 8410) and a key id is derived from those bytes, so anyone can check it.
 import {
   createPrivateKey,
   createPublicKey,
@@ -9,6 +12,9 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../config.ts';
 import { sha256Hex } from '../crypto.ts';
 import type { Queryable } from '../db/database.ts';
 import { isoOrNull } from '../http/json.ts';
@@ -19,52 +25,106 @@ export interface PublicSigningKey {
   /** base64 of the DER SubjectPublicKeyInfo. */
   public_key: string;
   created_at: string;
+  /** The period in which the key may sign (valid_until exclusive; null while it is the current key). */
+  valid_from?: string;
+  valid_until?: string | null;
 }
 
 export interface SigningKey {
   keyId: string;
   privateKey: KeyObject;
+  /** base64 SPKI DER of the public half. */
+  publicKey: string;
 }
 
 export function keyIdOf(spkiDer: Buffer): string {
   return `ed25519-${sha256Hex(spkiDer).slice(0, 16)}`;
 }
 
-/** The key that signs new seals; generated and stored when none exists. Call under the seal lock. */
-export async function currentSigningKey(tx: Queryable): Promise<SigningKey> {
-  const [row] = await tx.query<{ key_id: string; private_key: string }>(
-    'SELECT key_id, private_key FROM audit_signing_keys ORDER BY created_at DESC, key_id DESC LIMIT 1',
+export function signingKeyFromPem(pem: string): SigningKey {
+  const privateKey = createPrivateKey(pem);
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('the audit signing key is not Ed25519');
+  const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  return { keyId: keyIdOf(spki), privateKey, publicKey: spki.toString('base64') };
+}
+
+export type KeySource = 'file' | 'generated' | 'none';
+
+/**
+ * The key from TESSERA_AUDIT_SIGNING_KEY_FILE; on the embedded default (no DATABASE_URL) one kept in the
+ * data directory, created when missing; with PostgreSQL and no file, none: nothing is signed then, rather
+ * than a key quietly appearing on one node's disk.
+ */
+export async function loadSigningKey(
+  config: Pick<Config, 'auditSigningKeyFile' | 'databaseUrl' | 'dataDir'>,
+): Promise<{ key: SigningKey | undefined; source: KeySource }> {
+  if (config.auditSigningKeyFile) {
+    return { key: signingKeyFromPem(await readFile(config.auditSigningKeyFile, 'utf8')), source: 'file' };
+  }
+  if (config.databaseUrl) return { key: undefined, source: 'none' };
+  const file = join(config.dataDir, 'audit-signing-key.pem');
+  await mkdir(config.dataDir, { recursive: true });
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  try {
+    await writeFile(file, pem, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  }
+  return { key: signingKeyFromPem(await readFile(file, 'utf8')), source: 'generated' };
+}
+
+/**
+ * Publishes the public half of the current key. A key seen for the first time becomes valid now, and
+ * every other key that was still open is closed now: that is a rotation.
+ */
+export async function publishSigningKey(db: Queryable, key: SigningKey, now: Date): Promise<void> {
+  const [known] = await db.query<{ key_id: string }>(
+    'SELECT key_id FROM audit_signing_keys WHERE key_id = $1',
+    [key.keyId],
   );
-  if (row) return { keyId: row.key_id, privateKey: createPrivateKey(row.private_key) };
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  const keyId = keyIdOf(spki);
-  await tx.query('INSERT INTO audit_signing_keys (key_id, public_key, private_key) VALUES ($1, $2, $3)', [
-    keyId,
-    spki.toString('base64'),
-    privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  ]);
-  return { keyId, privateKey };
+  if (known) return;
+  await db.query(
+    `UPDATE audit_signing_keys SET valid_until = $2 WHERE valid_until IS NULL AND key_id <> $1`,
+    [key.keyId, now.toISOString()],
+  );
+  await db.query(
+    `INSERT INTO audit_signing_keys (key_id, public_key, created_at, valid_from)
+     VALUES ($1, $2, $3, $3) ON CONFLICT (key_id) DO NOTHING`,
+    [key.keyId, key.publicKey, now.toISOString()],
+  );
 }
 
 export async function listPublicKeys(db: Queryable): Promise<PublicSigningKey[]> {
-  const rows = await db.query<{ key_id: string; public_key: string; created_at: Date | string }>(
-    'SELECT key_id, public_key, created_at FROM audit_signing_keys ORDER BY created_at, key_id',
+  const rows = await db.query<{
+    key_id: string;
+    public_key: string;
+    created_at: Date | string;
+    valid_from: Date | string | null;
+    valid_until: Date | string | null;
+  }>(
+    `SELECT key_id, public_key, created_at, valid_from, valid_until FROM audit_signing_keys
+      ORDER BY created_at, key_id`,
   );
   return rows.map((row) => ({
     key_id: row.key_id,
     algorithm: 'Ed25519',
     public_key: row.public_key,
     created_at: isoOrNull(row.created_at) ?? '',
+    valid_from: isoOrNull(row.valid_from ?? row.created_at) ?? '',
+    valid_until: isoOrNull(row.valid_until),
   }));
 }
 
-export function signMessage(key: SigningKey, message: string): string {
+export function signMessage(key: SigningKey, message: string | Buffer): string {
   return sign(null, Buffer.from(message), key.privateKey).toString('base64');
 }
 
 /** Any malformed key or signature is a failed verification, never an exception (as panva/jose does). */
-export function verifyMessage(publicKey: PublicSigningKey, message: string, signature: string): boolean {
+export function verifyMessage(
+  publicKey: PublicSigningKey,
+  message: string | Buffer,
+  signature: string,
+): boolean {
   try {
     const spki = Buffer.from(publicKey.public_key, 'base64');
     if (keyIdOf(spki) !== publicKey.key_id) return false;
@@ -73,4 +133,12 @@ export function verifyMessage(publicKey: PublicSigningKey, message: string, sign
   } catch {
     return false;
   }
+}
+
+/** Was the key allowed to sign at `at`? A key's validity is what the verifier's trusted key list says. */
+export function validAt(key: PublicSigningKey, at: string): boolean {
+  const time = Date.parse(at);
+  if (Number.isNaN(time)) return false;
+  if (key.valid_from && time < Date.parse(key.valid_from)) return false;
+  return !(key.valid_until && time >= Date.parse(key.valid_until));
 }

@@ -4,13 +4,16 @@
 // events appended while verification runs are neither reported nor required.
 import type { Queryable } from '../db/database.ts';
 import { EXPORT_BATCH_SIZE, toChainedEvent } from './export.ts';
+import { rootOf } from './merkle.ts';
 import { compareText, sealsOfChain } from './seal.ts';
 import { listPublicKeys } from './signing-keys.ts';
+import { leafHashes, treeHeadsOf } from './tree-store.ts';
 import { AuditVerifier, type VerifyReport } from './verify.ts';
+import { readWitnessHeads } from './witness-log.ts';
 
 type EventRow = Parameters<typeof toChainedEvent>[0];
 
-export async function verifyDatabase(db: Queryable): Promise<VerifyReport> {
+export async function verifyDatabase(db: Queryable, witnessDir?: string): Promise<VerifyReport> {
   const verifier = new AuditVerifier(await listPublicKeys(db));
   const heads = await db.query<{ chain_id: string; chain_seq: string; hash: string }>(
     'SELECT chain_id, chain_seq::text AS chain_seq, hash FROM audit_chain_heads',
@@ -47,7 +50,36 @@ export async function verifyDatabase(db: Queryable): Promise<VerifyReport> {
   verifier.checkNoSealedTailMissing();
   for (const head of heads) verifier.expectLast(head.chain_id, head.chain_seq, head.hash, 'head_mismatch');
   await checkSealIndex(db, verifier);
+  await checkTreesStillHeld(db, verifier, witnessDir);
   return verifier.report();
+}
+
+/**
+ * Every signed head — those in the database and, above all, those each node appended to the witness
+ * directory, out of an attacker's reach — must still be the root of the chain's first tree_size leaves.
+ * A deleted tail, a rewritten event (even re-linked and re-signed) or a removed head all show here.
+ */
+async function checkTreesStillHeld(db: Queryable, verifier: AuditVerifier, witnessDir: string | undefined) {
+  const stored = await db.query<{ chain_id: string }>('SELECT DISTINCT chain_id FROM audit_tree_heads');
+  const heads = [
+    ...(await Promise.all(stored.map((row) => treeHeadsOf(db, row.chain_id)))).flat(),
+    ...(witnessDir ? await readWitnessHeads(witnessDir) : []),
+  ];
+  const checked = new Set<string>();
+  for (const head of heads) {
+    const id = `${head.chain_id}#${head.tree_size}#${head.root_hash}`;
+    if (checked.has(id)) continue;
+    checked.add(id);
+    const leaves = await leafHashes(db, head.chain_id, BigInt(head.tree_size));
+    if (!leaves || rootOf(leaves).toString('hex') !== head.root_hash) {
+      verifier.problem(
+        head.chain_id,
+        'witness_inconsistent',
+        `the database no longer holds the tree of ${head.tree_size} leaves that a signed head recorded`,
+        head.tree_size,
+      );
+    }
+  }
 }
 
 /** Every seal must be indexed by its heads, or a seal could be hidden from the checks above. */

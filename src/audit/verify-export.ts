@@ -1,12 +1,15 @@
 // Offline verification of an export file against its manifest and the audit public keys: the file's bytes
 // must hash to the manifest's sha256, and its events must verify on their own (see verify.ts) and match the
-// manifest's counts, chain ranges and end hashes. Pure: no database, no network.
+// manifest's counts, chain ranges and end hashes; and the manifest must be signed and prove, against signed
+// tree heads, that the file is complete for its period (verify-completeness.ts). Pure: no database, no
+// network. `keys` are the keys the user trusts, never the copy in the manifest.
 import { createHash } from 'node:crypto';
 import { EXPORT_FORMATS, parseExport } from './export-format.ts';
 import type { ExportManifest } from './manifest.ts';
 import type { Seal } from './seal.ts';
 import type { PublicSigningKey } from './signing-keys.ts';
 import { AuditVerifier, type VerifyReport } from './verify.ts';
+import { checkCompleteness } from './verify-completeness.ts';
 
 export function verifyExport(
   file: Buffer,
@@ -33,6 +36,8 @@ export function verifyExport(
   // The server lists only seals inside the export; one pointing past a chain's end means a cut-off tail.
   verifier.checkNoSealedTailMissing();
   verifier.expectCounts(manifest.event_count, manifest.first_seq, manifest.last_seq);
+  const snapshot = structuredClone(manifestInput) as Record<string, unknown>;
+  checkCompleteness(snapshot, parsed.events, keys, (...args) => verifier.problem(...args));
   return verifier.report();
 }
 

@@ -23,7 +23,20 @@ export type ProblemCode =
   | 'seal_head_mismatch'
   | 'sealed_event_missing'
   | 'chain_start_unexplained'
-  | 'head_mismatch';
+  | 'head_mismatch'
+  // v2 (docs/audit-ledger.md §7.1 and §8)
+  | 'manifest_unsigned'
+  | 'key_untrusted'
+  | 'manifest_signature_invalid'
+  | 'event_outside_period'
+  | 'tree_head_missing'
+  | 'tree_head_mismatch'
+  | 'tree_head_signature_invalid'
+  | 'boundary_invalid'
+  | 'range_disconnected'
+  | 'inclusion_proof_invalid'
+  | 'period_not_sealed'
+  | 'witness_inconsistent';
 
 export interface VerifyProblem {
   chain_id: string | null;

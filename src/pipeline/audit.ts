@@ -46,15 +46,20 @@ export interface UnauthenticatedRejections {
   aggregator: RejectionAggregator;
 }
 
-/** onSend hook for audited surfaces: waits for the request's event to be durable. */
+/**
+ * onSend hook for audited surfaces: waits for the request's event to be durable. Once per request: a
+ * streamed export whose stream fails after its 200 was recorded must not add a contradicting 500 event.
+ */
 export function auditBeforeRelease(
   writer: Pick<GroupCommitWriter, 'record'>,
   now: () => number,
   unauthenticated?: UnauthenticatedRejections,
 ) {
+  const recorded = new WeakSet<FastifyRequest>();
   return async function auditBeforeRelease(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const kind = request.routeOptions.config.security?.kind;
-    if (kind === 'public' || request.tessera.auditedInTransaction) return payload;
+    if (kind === 'public' || request.tessera.auditedInTransaction || recorded.has(request)) return payload;
+    recorded.add(request);
     if (kind === undefined && !isAuditedPath(request.url)) return payload;
     try {
       const event = auditEventFor(request, reply.statusCode, now());

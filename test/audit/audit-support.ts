@@ -3,8 +3,9 @@
 
 import type { CliIo } from '../../cli/output.ts';
 import type { ChainedAuditEvent } from '../../src/audit/event.ts';
+import { loadSigningKey, type SigningKey } from '../../src/audit/signing-keys.ts';
 import type { Database } from '../../src/db/database.ts';
-import { ADMIN_TOKEN } from '../support/harness.ts';
+import { ADMIN_TOKEN, testConfig } from '../support/harness.ts';
 
 export interface CapturedIo extends CliIo {
   out(): string;
@@ -46,4 +47,11 @@ export async function tamper(db: Database, work: (tx: Database) => Promise<unkno
     await tx.query('SET LOCAL session_replication_role = replica');
     await work(tx as Database);
   });
+}
+
+/** The key the harness's app signs with: the embedded default's generated key in its data directory. */
+export async function testSigningKey(): Promise<SigningKey> {
+  const { key } = await loadSigningKey(testConfig());
+  if (!key) throw new Error('the test configuration has no audit signing key');
+  return key;
 }

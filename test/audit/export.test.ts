@@ -9,7 +9,7 @@ import { sealChangedChains } from '../../src/audit/seal.ts';
 import { send } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-import { captureIo } from './audit-support.ts';
+import { captureIo, testSigningKey } from './audit-support.ts';
 
 const query = (from: string, to: string, format = 'jsonl') => `from=${from}&to=${to}&format=${format}`;
 
@@ -25,7 +25,7 @@ for (const target of databaseTargets()) {
       from = new Date(Date.now() - 3_600_000).toISOString();
       for (const client of [h.a.live, h.a.test, h.b.live]) await client.get('/v1/me');
       await h.a.live.get('/v1/me', { 'user-agent': 'quote "client", v1' });
-      await sealChangedChains(h.tessera.db);
+      await sealChangedChains(h.tessera.db, await testSigningKey());
       await h.a.live.get('/v1/me');
       to = new Date(Date.now() + 1).toISOString();
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -170,9 +170,12 @@ for (const target of databaseTargets()) {
         writeFileSync(out, original);
         writeFileSync(manifestPath, JSON.stringify(manifest));
         const human = captureIo(h.baseUrl);
-        assert.equal(await runAudit(['verify', out], human), 0, human.out());
+        assert.equal(await runAudit(['verify', out, '--keys', keysFile], human), 0, human.out());
         assert.match(human.out(), /^OK: \d+ events/);
-        assert.match(human.out(), /keys: manifest \(embedded copy/);
+        // Keys embedded in the manifest are never trusted: without keys the verdict is "unverified".
+        const untrusted = captureIo(h.baseUrl);
+        assert.equal(await runAudit(['verify', out], untrusted), 3, untrusted.out());
+        assert.match(untrusted.out(), /^UNVERIFIED: no trusted keys/);
       });
     }
   });

@@ -4,7 +4,7 @@ import { runAudit } from '../../cli/commands/audit.ts';
 import { sealChangedChains } from '../../src/audit/seal.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-import { captureIo, tamper } from './audit-support.ts';
+import { captureIo, tamper, testSigningKey } from './audit-support.ts';
 
 const YEAR_MS = 365 * 86_400_000;
 
@@ -21,7 +21,7 @@ for (const target of databaseTargets()) {
       });
       chain = `${h.a.id}/live`;
       for (let i = 0; i < 3; i++) await h.a.live.get('/v1/me');
-      const seals = await sealChangedChains(h.tessera.db);
+      const seals = await sealChangedChains(h.tessera.db, await testSigningKey());
       sealedThrough = Number(seals.find((seal) => seal.heads[chain])?.heads[chain]?.chain_seq);
       for (let i = 0; i < 2; i++) await h.a.live.get('/v1/me');
     });

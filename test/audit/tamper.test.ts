@@ -7,7 +7,7 @@ import { sealChangedChains, sealMessage } from '../../src/audit/seal.ts';
 import { send } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-import { tamper } from './audit-support.ts';
+import { tamper, testSigningKey } from './audit-support.ts';
 
 interface Problem {
   chain_id: string | null;
@@ -46,9 +46,13 @@ for (const target of databaseTargets()) {
     after(() => h?.close());
 
     test('an untouched log verifies, and a seal signs each changed chain head once', async () => {
-      const first = await sealChangedChains(h.tessera.db);
+      const first = await sealChangedChains(h.tessera.db, await testSigningKey());
       assert.ok(first.some((seal) => Object.hasOwn(seal.heads, chain)));
-      assert.deepEqual(await sealChangedChains(h.tessera.db), [], 'nothing changed, nothing sealed');
+      assert.deepEqual(
+        await sealChangedChains(h.tessera.db, await testSigningKey()),
+        [],
+        'nothing changed, nothing sealed',
+      );
 
       const keys = await send(h.baseUrl, '/.well-known/tessera-audit-keys.json');
       assert.equal(keys.status, 200);
@@ -156,7 +160,7 @@ for (const target of databaseTargets()) {
       assert.deepEqual((await verifyDb()).problems, []);
     });
 
-    test('a consistent rewrite of the chain (hashes and head recomputed) is caught by the signed seal', async () => {
+    test('a consistent rewrite of the chain (hashes and head recomputed) is caught by the signed seal and tree head', async () => {
       await tamper(h.tessera.db, async (tx) => {
         const rows = await tx.query<Parameters<typeof toChainedEvent>[0]>(
           `SELECT *, seq::text AS seq, chain_seq::text AS chain_seq FROM audit_events e WHERE chain_id = $1 ORDER BY e.chain_seq`,
@@ -181,7 +185,10 @@ for (const target of databaseTargets()) {
       assert.equal(report.ok, false);
       assert.deepEqual(
         report.problems.map((p) => [p.chain_id, p.problem]),
-        [[chain, 'seal_head_mismatch']],
+        [
+          [chain, 'seal_head_mismatch'],
+          [chain, 'witness_inconsistent'],
+        ],
       );
     });
   });

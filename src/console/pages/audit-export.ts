@@ -8,6 +8,7 @@ import { appendAuditEvents } from '../../audit/append.ts';
 import { type ExportRequest, exportStream } from '../../audit/export.ts';
 import type { ExportFormat } from '../../audit/export-format.ts';
 import { buildManifest } from '../../audit/manifest.ts';
+import { signerFor } from '../../audit/signer.ts';
 import type { Queryable } from '../../db/database.ts';
 import { access, actorOf, type ConsoleDeps, formOf, sendHtml, sessionOf } from '../context.ts';
 import { type Html, html } from '../html.ts';
@@ -137,7 +138,13 @@ export function exportRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
     const session = sessionOf(request);
     const spec = pinned(request.query as Record<string, unknown>);
     const { run, request: exportRequest } = specFor(session.user.partner_id, spec);
-    const manifest = await buildManifest(run, deps.db, exportRequest);
+    const manifest = await buildManifest(
+      run,
+      deps.db,
+      exportRequest,
+      await signerFor(deps)(),
+      new Date(deps.now()),
+    );
     return reply
       .type('application/json; charset=utf-8')
       .header(

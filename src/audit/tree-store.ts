@@ -1,0 +1,139 @@
+// The Merkle trees in the database: a chain's leaves are its events' hashes in chain_seq order (purged
+// events keep theirs in audit_purged_leaves), heads are signed by the sealing job under the seal lock, and
+// proofs are computed from the leaves on request. Every function takes the chain id it may read: callers
+// derive it from the caller's key or staff's explicit choice, never from the request body.
+import type { Queryable } from '../db/database.ts';
+import { consistencyProof, eventLeafHash, inclusionProof, rootOf } from './merkle.ts';
+import type { SigningKey } from './signing-keys.ts';
+import { signTreeHead, type TreeHead } from './tree-head.ts';
+
+export async function leafHashes(
+  db: Queryable,
+  chainId: string,
+  size: bigint,
+): Promise<Buffer[] | undefined> {
+  const rows = await db.query<{ chain_seq: string; hash: string }>(
+    `SELECT chain_seq::text AS chain_seq, hash FROM (
+       SELECT chain_seq, hash FROM audit_purged_leaves WHERE chain_id = $1 AND chain_seq <= $2
+       UNION ALL
+       SELECT chain_seq, hash FROM audit_events WHERE chain_id = $1 AND chain_seq <= $2
+         AND chain_seq > coalesce((SELECT max(chain_seq) FROM audit_purged_leaves WHERE chain_id = $1), 0)
+     ) AS l ORDER BY chain_seq`,
+    [chainId, size.toString()],
+  );
+  // A tree is built only over a contiguous chain: a missing leaf means no tree of that size.
+  if (rows.length.toString() !== size.toString()) return undefined;
+  return rows.map((row) => eventLeafHash(row.hash));
+}
+
+/** Signs a head for every chain that grew since its last signed head. Call under AUDIT_SEAL_LOCK_ID. */
+export async function issueTreeHeads(tx: Queryable, key: SigningKey, timestamp: string): Promise<TreeHead[]> {
+  const grown = await tx.query<{ chain_id: string; chain_seq: string }>(
+    `SELECT h.chain_id, h.chain_seq::text AS chain_seq FROM audit_chain_heads h
+      WHERE h.chain_seq > coalesce((SELECT max(t.tree_size) FROM audit_tree_heads t WHERE t.chain_id = h.chain_id), 0)
+      ORDER BY h.chain_id`,
+  );
+  const heads: TreeHead[] = [];
+  for (const chain of grown) {
+    const leaves = await leafHashes(tx, chain.chain_id, BigInt(chain.chain_seq));
+    if (!leaves) continue;
+    heads.push(
+      signTreeHead(key, {
+        chain_id: chain.chain_id,
+        tree_size: chain.chain_seq,
+        root_hash: rootOf(leaves).toString('hex'),
+        timestamp,
+      }),
+    );
+  }
+  if (heads.length > 0) {
+    await tx.query(
+      `INSERT INTO audit_tree_heads (chain_id, tree_size, root_hash, signed_at, key_id, signature)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])`,
+      [
+        heads.map((h) => h.chain_id),
+        heads.map((h) => h.tree_size),
+        heads.map((h) => h.root_hash),
+        heads.map((h) => h.timestamp),
+        heads.map((h) => h.key_id),
+        heads.map((h) => h.signature),
+      ],
+    );
+  }
+  return heads;
+}
+
+interface HeadRow {
+  chain_id: string;
+  tree_size: string;
+  root_hash: string;
+  signed_at: Date | string;
+  key_id: string;
+  signature: string;
+}
+
+function toTreeHead(row: HeadRow): TreeHead {
+  return {
+    chain_id: row.chain_id,
+    tree_size: row.tree_size,
+    root_hash: row.root_hash,
+    timestamp: new Date(row.signed_at).toISOString(),
+    key_id: row.key_id,
+    signature: row.signature,
+  };
+}
+
+const HEAD_COLUMNS = 'chain_id, tree_size::text AS tree_size, root_hash, signed_at, key_id, signature';
+
+/** The latest signed head of a chain, or the one of exactly `size`. */
+export async function findTreeHead(
+  db: Queryable,
+  chainId: string,
+  size?: bigint,
+): Promise<TreeHead | undefined> {
+  const [row] =
+    size === undefined
+      ? await db.query<HeadRow>(
+          `SELECT ${HEAD_COLUMNS} FROM audit_tree_heads WHERE chain_id = $1 ORDER BY tree_size DESC LIMIT 1`,
+          [chainId],
+        )
+      : await db.query<HeadRow>(
+          `SELECT ${HEAD_COLUMNS} FROM audit_tree_heads WHERE chain_id = $1 AND tree_size = $2`,
+          [chainId, size.toString()],
+        );
+  return row ? toTreeHead(row) : undefined;
+}
+
+/** Every signed head of a chain, oldest first. */
+export async function treeHeadsOf(db: Queryable, chainId: string): Promise<TreeHead[]> {
+  const rows = await db.query<HeadRow>(
+    `SELECT ${HEAD_COLUMNS} FROM audit_tree_heads WHERE chain_id = $1 ORDER BY tree_size`,
+    [chainId],
+  );
+  return rows.map(toTreeHead);
+}
+
+/** The audit path of leaf `chainSeq` (1-based) in the tree of `size`, as hex; undefined when impossible. */
+export async function proveInclusion(
+  db: Queryable,
+  chainId: string,
+  chainSeq: bigint,
+  size: bigint,
+): Promise<string[] | undefined> {
+  if (chainSeq < 1n || chainSeq > size) return undefined;
+  const leaves = await leafHashes(db, chainId, size);
+  if (!leaves) return undefined;
+  return inclusionProof(leaves, Number(chainSeq - 1n), leaves.length).map((h) => h.toString('hex'));
+}
+
+export async function proveConsistency(
+  db: Queryable,
+  chainId: string,
+  first: bigint,
+  second: bigint,
+): Promise<string[] | undefined> {
+  if (first < 1n || first > second) return undefined;
+  const leaves = await leafHashes(db, chainId, second);
+  if (!leaves) return undefined;
+  return consistencyProof(leaves, Number(first), Number(second)).map((h) => h.toString('hex'));
+}
