@@ -21,6 +21,7 @@ import { Argon2Verifier } from './keys/argon2.ts';
 import { FailureThrottle } from './keys/failure-throttle.ts';
 import { KeyCache, keyCacheSubscriber } from './keys/key-cache.ts';
 import { KeyVerifier } from './keys/verifier.ts';
+import { closeHttpWithin } from './lifecycle/shutdown.ts';
 import { createLogger } from './log.ts';
 import { metricsRoutes } from './metrics.ts';
 import { compileCidrs } from './net/cidr.ts';
@@ -34,6 +35,9 @@ import { adminIpAllowlist, partnerIpAllowlist } from './pipeline/ip-allowlist.ts
 import { parseJsonBody } from './pipeline/json-body.ts';
 import { rateLimit } from './pipeline/rate-limit.ts';
 import { verifySignature } from './pipeline/signature.ts';
+import { ensureSigningKey, registerCoreChecks } from './probes/checks.ts';
+import { Readiness } from './probes/readiness.ts';
+import { probeRoutes } from './probes/routes.ts';
 import { RedisRateLimitStore } from './rate-limit/redis-store.ts';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/store.ts';
 import { buildServer, type RouteRegistrar } from './server.ts';
@@ -59,6 +63,8 @@ export interface Tessera {
   argon2: Argon2Verifier;
   keyCache: KeyCache;
   auditWriter: GroupCommitWriter;
+  /** The /readyz checks; features register theirs here, and drain() starts a graceful shutdown. */
+  readiness: Readiness;
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -95,6 +101,9 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     ? new RedisRateLimitStore(config.redisUrl)
     : new MemoryRateLimitStore(now);
   const auditWriter = new GroupCommitWriter(db);
+  await ensureSigningKey(db);
+  const readiness = new Readiness();
+  registerCoreChecks(readiness, { db, feed, auditWriter });
 
   const stages: PipelineStages = {
     authenticate: authenticate(verifier),
@@ -116,6 +125,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     adminRoutes(db, now),
     auditRoutes(deps),
     consoleRoutes(deps),
+    probeRoutes(readiness),
   ];
   const app = buildServer({
     config,
@@ -141,11 +151,13 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     argon2,
     keyCache,
     auditWriter,
+    readiness,
     async listen() {
       return app.listen({ host: config.host, port: config.port });
     },
     async close() {
-      await app.close();
+      const http = await closeHttpWithin(app, config.shutdownTimeoutMs);
+      if (http === 'timed_out') logger.warn({ event: 'shutdown.in_flight_cut' }, 'in-flight requests cut');
       await stopJobs();
       await auditWriter.drain();
       await feed.stop();

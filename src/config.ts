@@ -28,6 +28,9 @@ export interface Config {
   readonly mailFrom: string;
   readonly consoleUrl: string;
   readonly secretsKeys: readonly SecretsKey[];
+  readonly shutdownDelayMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly otlpEndpoint: string | undefined;
 }
 
 /** A key for encrypting secrets at rest (TOTP seeds): `kid:base64-of-32-bytes`; the first one is current. */
@@ -68,6 +71,9 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: text(env, 'TESSERA_MAIL_FROM', 'Tessera <no-reply@localhost>'),
     consoleUrl: consoleUrl(env),
     secretsKeys: secretsKeys(env, 'TESSERA_SECRETS_KEYS'),
+    shutdownDelayMs: integer(env, 'TESSERA_SHUTDOWN_DELAY_MS', 5_000, 0, 600_000),
+    shutdownTimeoutMs: integer(env, 'TESSERA_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    otlpEndpoint: httpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
   };
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('TESSERA_TLS_CERT and TESSERA_TLS_KEY must be set together.');
@@ -149,4 +155,19 @@ function secretsKeys(env: Env, name: string): readonly SecretsKey[] {
   });
   if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new ConfigError(`${name} repeats a key id.`);
   return Object.freeze(keys);
+}
+
+function httpUrl(env: Env, name: string): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+    throw new ConfigError(`${name} must be an http(s) URL without credentials; got "${raw}".`);
+  }
+  return url.toString().replace(/\/$/, '');
 }
