@@ -20,6 +20,9 @@ const GROUPS: Record<string, CommandGroup> = {
   allowlist: runAllowlist,
   user: runUser,
   audit: runAudit,
+  migrate: async (args, io) => (await import('./commands/migrate.ts')).runMigrate(args, io),
+  backup: async (args, io) => (await import('./commands/backup.ts')).runBackup('backup', args, io),
+  restore: async (args, io) => (await import('./commands/backup.ts')).runBackup('restore', args, io),
 };
 
 export const USAGE = `Usage: tessera <command> [options]
@@ -31,6 +34,8 @@ Commands:
   allowlist set | show                    manage a partner's IP allowlist
   user invite                             invite a partner's console user
   audit …                                 export and verify the audit log
+  migrate [--check]                       apply or check database migrations
+  backup FILE, restore FILE               back up or restore the embedded database
   help [command]                          show this, or a command's usage
 
 Every client command talks to the admin API at TESSERA_URL (default http://127.0.0.1:8080) with
