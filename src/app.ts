@@ -41,6 +41,7 @@ import { probeRoutes } from './probes/routes.ts';
 import { RedisRateLimitStore } from './rate-limit/redis-store.ts';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/store.ts';
 import { buildServer, type RouteRegistrar } from './server.ts';
+import { instrumentation } from './tracing/index.ts';
 
 export interface TesseraOptions {
   logger?: Logger;
@@ -83,7 +84,8 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     );
   }
 
-  const db = options.db ?? (await openDatabase(config));
+  const traced = instrumentation(config.otlpEndpoint);
+  const db = traced.database(options.db ?? (await openDatabase(config)));
   const adminToken = await setUpAdminToken(db, config.adminToken);
   const keyCache = new KeyCache();
   const argon2 = new Argon2Verifier(config.argon2Concurrency);
@@ -106,7 +108,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   registerCoreChecks(readiness, { db, feed, auditWriter });
 
   const stages: PipelineStages = {
-    authenticate: authenticate(verifier),
+    authenticate: traced.stage('authenticate', authenticate(verifier)),
     partnerIpAllowlist: partnerIpAllowlist(allowlists),
     rateLimit: rateLimit(rateStore, config.rateLimitPerMinute),
     authorizeScope,
@@ -114,7 +116,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     requireIdempotencyKey,
     parseJsonBody,
     adminIpAllowlist: adminIpAllowlist(compileCidrs(config.adminAllowlist)),
-    authenticateAdmin: authenticateAdmin(adminToken.check),
+    authenticateAdmin: traced.stage('authenticate admin', authenticateAdmin(adminToken.check)),
     ...options.benchmarkOverrides?.stages,
   };
   const deps: AppDeps = { db, config, now, logger, auditWriter };
@@ -131,7 +133,9 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     config,
     logger,
     stages,
-    auditWriter: options.benchmarkOverrides?.audit === 'off' ? { record: async () => {} } : auditWriter,
+    auditWriter:
+      options.benchmarkOverrides?.audit === 'off' ? { record: async () => {} } : traced.audit(auditWriter),
+    instrument: traced.server,
     trustedProxies,
     routes,
     requireForwardedHttps,
@@ -163,6 +167,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
       await feed.stop();
       await rateStore.close();
       if (!options.db) await db.close();
+      await traced.shutdown();
     },
   };
 }

@@ -29,6 +29,8 @@ export interface ServerOptions {
   requireForwardedHttps: boolean;
   https?: { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' | 'TLSv1.3' };
   now?: () => number;
+  /** Hooks that must run before all others (tracing: every later step runs in the request's span). */
+  instrument?: RouteRegistrar;
 }
 
 /** A request Node's HTTP parser rejects never reaches Fastify; it still gets a catalogued answer. */
@@ -61,6 +63,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     };
   }
   const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
+  options.instrument?.(app);
   app.setValidatorCompiler(validatorCompiler);
   app.decorateRequest('tessera', null as unknown as RequestContext);
   app.decorateRequest('rawBody', undefined);
