@@ -51,17 +51,22 @@ describe('OpenTelemetry tracing over OTLP/HTTP', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-otel-'));
   let receiver: ReturnType<typeof startReceiver>;
   let node: NodeProcess;
+  let databaseUrl: string | undefined;
   before(async () => {
     const port = await freePort();
     receiver = startReceiver(port);
+    // On a PostgreSQL run the node gets a fresh database of its own, never the shared one.
+    databaseUrl = process.env.DATABASE_URL ? await createPostgresDatabase() : undefined;
     node = await startNode({
       TESSERA_DATA_DIR: dataDir,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     });
   });
   after(async () => {
     await node?.kill('SIGKILL');
     await receiver?.close();
+    if (databaseUrl) await dropPostgresDatabase(databaseUrl);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
