@@ -89,7 +89,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     request.tessera = new RequestContext(request.id, now(), request.ip);
     reply.header('x-request-id', request.id);
     setSecurityHeaders(reply, request.protocol === 'https');
-    if (options.requireForwardedHttps && request.protocol !== 'https')
+    const probe = request.routeOptions.config.probe === true;
+    if (options.requireForwardedHttps && request.protocol !== 'https' && !probe)
       throw apiError('transport.https_required');
     const kind = request.routeOptions.config.security?.kind;
     if (kind) await runStages(pipelines[kind].onRequest, request, reply);

@@ -4,7 +4,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readiness } from './readiness.ts';
 
-const probe = { config: { security: { kind: 'public' as const } } };
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Served over plain HTTP even where Tessera otherwise requires HTTPS from its proxy: kubelets and
+     * balancers probe the node directly, not through the TLS-terminating proxy, and a probe reveals nothing.
+     */
+    probe?: true;
+  }
+}
+
+const probe = { config: { security: { kind: 'public' as const }, probe: true as const } };
 
 export function probeRoutes(readiness: Readiness) {
   return (app: FastifyInstance): void => {
