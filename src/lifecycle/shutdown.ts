@@ -26,18 +26,24 @@ export async function shutDownGracefully(steps: ShutdownSteps, timing: ShutdownT
 
 export type HttpCloseOutcome = 'drained' | 'timed_out';
 
+const IDLE_SWEEP_MS = 50;
+
 /**
  * Stops accepting and waits for in-flight requests, at most timeoutMs; then cuts the connections left
  * (a client that never finishes its upload must not hold the shutdown past the orchestrator's SIGKILL).
  */
 export async function closeHttpWithin(app: FastifyInstance, timeoutMs: number): Promise<HttpCloseOutcome> {
   const closing = app.close();
+  // A keep-alive connection goes idle once its last response is sent; close it then rather than at the
+  // keep-alive timeout, which would hold every shutdown for its full bound.
+  const idleSweep = setInterval(() => app.server.closeIdleConnections(), IDLE_SWEEP_MS);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<HttpCloseOutcome>((resolve) => {
     timer = setTimeout(() => resolve('timed_out'), timeoutMs);
   });
   const outcome = await Promise.race([closing.then((): HttpCloseOutcome => 'drained'), timedOut]);
   clearTimeout(timer);
+  clearInterval(idleSweep);
   if (outcome === 'timed_out') {
     app.server.closeAllConnections();
     await closing;
