@@ -2,7 +2,15 @@
 // A backup holds every secret the database holds (key hashes, the admin token's digest, the audit seal
 // signing keys), so the file is written owner-only, and atomically, so a crash never leaves half a backup
 // under the final name. PGlite is single-process: both commands run while the node is stopped.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { migrationStatus } from './migrate.ts';
