@@ -37,6 +37,8 @@ export function traceRequests(tracer: Tracer) {
 
   return (app: FastifyInstance): void => {
     app.addHook('onRequest', (request, _reply, done) => {
+      // Probes arrive every second or so from every balancer: tracing them would drown the real requests.
+      if (request.routeOptions.config.probe) return done();
       const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
       const route = request.routeOptions.url;
       const span = tracer.startSpan(

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createPartnerWithKey, quoteParams } from '../faults/support.ts';
-import { PartnerClient, secretOf, signRequest } from '../support/client.ts';
+import { PartnerClient, secretOf, send, signRequest } from '../support/client.ts';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/database.ts';
 import { ADMIN_TOKEN } from '../support/harness.ts';
 import { type NodeProcess, startNode } from '../support/node-process.ts';
@@ -84,6 +84,13 @@ describe('OpenTelemetry tracing over OTLP/HTTP', () => {
     const { key } = await createPartnerWithKey(node.url);
     const client = new PartnerClient(node.url, key);
 
+    // Sent first, so its spans (if any) would be exported no later than the ones awaited below.
+    const probeTrace = hex(16);
+    assert.equal(
+      (await send(node.url, '/readyz', { headers: { traceparent: `00-${probeTrace}-${hex(8)}-01` } })).status,
+      200,
+    );
+
     const readTrace = hex(16);
     const callerSpan = hex(8);
     const read = await client.get('/v1/me', { traceparent: `00-${readTrace}-${callerSpan}-01` });
@@ -132,6 +139,12 @@ describe('OpenTelemetry tracing over OTLP/HTTP', () => {
     assert.ok(
       writeSpans.some((span) => span.parentSpanId === transaction?.spanId),
       'statements inside it',
+    );
+
+    assert.equal(
+      receiver.spans.filter((span) => span.traceId === probeTrace).length,
+      0,
+      'probes are not traced',
     );
 
     const exported = receiver.bodies.join('\n');
