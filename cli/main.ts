@@ -31,6 +31,9 @@ const GROUPS: Record<string, CommandGroup> = {
   gateway: runGateway,
   login: runLogin,
   logout: runLogout,
+  migrate: async (args, io) => (await import('./commands/migrate.ts')).runMigrate(args, io),
+  backup: async (args, io) => (await import('./commands/backup.ts')).runBackup('backup', args, io),
+  restore: async (args, io) => (await import('./commands/backup.ts')).runBackup('restore', args, io),
 };
 
 export const USAGE = `Usage: tessera <command> [options]
@@ -46,6 +49,8 @@ Commands:
   admin-token reset                       replace the admin token (on the server machine)
   gateway check FILE | routes             validate a gateway config offline; list a node's gateway routes
   login | logout                          sign in as yourself at the staff OpenID Provider, or forget it
+  migrate [--check]                       apply or check database migrations
+  backup FILE, restore FILE               back up or restore the embedded database
   help [command]                          show this, or a command's usage
   --version                               print the version
 

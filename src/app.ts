@@ -12,6 +12,7 @@ import { AllowlistCache } from './allowlist/allowlist-cache.ts';
 import { meRoutes } from './api/me.ts';
 import { GroupCommitWriter } from './audit/group-commit.ts';
 import { auditJobs, auditRoutes } from './audit/routes.ts';
+import { signerFor } from './audit/signer.ts';
 import { type Config, ConfigError } from './config.ts';
 import { consoleJobs, consoleRoutes } from './console/index.ts';
 import { ChangeFeed } from './db/change-feed.ts';
@@ -26,6 +27,7 @@ import { Argon2Verifier } from './keys/argon2.ts';
 import { FailureThrottle } from './keys/failure-throttle.ts';
 import { KeyCache, keyCacheSubscriber, partnerKeyCacheSubscriber } from './keys/key-cache.ts';
 import { KeyVerifier } from './keys/verifier.ts';
+import { closeHttpWithin } from './lifecycle/shutdown.ts';
 import { createLogger } from './log.ts';
 import { metricsRoutes } from './metrics.ts';
 import { compileCidrs } from './net/cidr.ts';
@@ -42,11 +44,15 @@ import { rateLimit } from './pipeline/rate-limit.ts';
 import { RejectionAggregator } from './pipeline/rejection-aggregator.ts';
 import { verifySignature } from './pipeline/signature.ts';
 import { UnauthenticatedLimit } from './pipeline/unauthenticated-limit.ts';
+import { registerCoreChecks } from './probes/checks.ts';
+import { Readiness } from './probes/readiness.ts';
+import { probeRoutes } from './probes/routes.ts';
 import { RedisRateLimitStore } from './rate-limit/redis-store.ts';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/store.ts';
 import { buildServer, type RouteRegistrar } from './server.ts';
 import { StaffTokenVerifier } from './staff/access-token.ts';
 import { staffConsoleRoutes } from './staff/console/index.ts';
+import { instrumentation } from './tracing/index.ts';
 
 export interface TesseraOptions {
   logger?: Logger;
@@ -69,6 +75,8 @@ export interface Tessera {
   argon2: Argon2Verifier;
   keyCache: KeyCache;
   auditWriter: GroupCommitWriter;
+  /** The /readyz checks; features register theirs here, and drain() starts a graceful shutdown. */
+  readiness: Readiness;
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -88,7 +96,8 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   }
 
   const gatewayConfig = loadGatewayConfiguration(config);
-  const db = options.db ?? (await openDatabase(config));
+  const traced = instrumentation(config.otlpEndpoint);
+  const db = traced.database(options.db ?? (await openDatabase(config)));
   const adminToken = config.adminTokenEnabled ? await setUpAdminToken(db, config.adminToken) : undefined;
   const staffTokens = config.staffOidc ? new StaffTokenVerifier(config.staffOidc, now) : undefined;
   const keyCache = new KeyCache();
@@ -121,7 +130,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   const rejections = new RejectionAggregator(auditWriter, now);
 
   const stages: PipelineStages = {
-    authenticate: authenticate(verifier),
+    authenticate: traced.stage('authenticate', authenticate(verifier)),
     partnerIpAllowlist: partnerIpAllowlist(allowlists),
     rateLimit: rateLimit(rateStore, config.rateLimitPerMinute),
     authorizeScope,
@@ -129,17 +138,25 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     requireIdempotencyKey,
     parseJsonBody,
     adminIpAllowlist: adminIpAllowlist(compileCidrs(config.adminAllowlist)),
-    authenticateAdmin: authenticateAdmin({
-      adminToken: adminToken?.check,
-      staffTokens,
-      throttle: new FailureThrottle(config.authFailureLimit, config.authFailureWindowMs),
-      now,
-    }),
+    authenticateAdmin: traced.stage(
+      'authenticate admin',
+      authenticateAdmin({
+        adminToken: adminToken?.check,
+        staffTokens,
+        throttle: new FailureThrottle(config.authFailureLimit, config.authFailureWindowMs),
+        now,
+      }),
+    ),
     authorizeStaff,
     limitUnauthenticated: unauthenticatedLimit.stage,
     ...options.benchmarkOverrides?.stages,
   };
   const deps: AppDeps = { db, config, now, logger, auditWriter };
+  // Loaded (or, on the embedded default, generated) at start rather than at the first seal.
+  const signer = signerFor(deps);
+  await signer();
+  const readiness = new Readiness();
+  registerCoreChecks(readiness, { db, feed, auditWriter, signer });
   const gateway = await setUpGateway(deps, gatewayConfig);
   const routes: RouteRegistrar[] = [
     domainRoutes(deps), // first: its OpenAPI catalogue records the routes registered after it
@@ -151,13 +168,16 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     auditRoutes(deps),
     consoleRoutes(deps),
     staffConsoleRoutes(deps),
+    probeRoutes(readiness),
     gateway.routes, // last: a gateway route that collides with a built-in one fails the start
   ];
   const app = buildServer({
     config,
     logger,
     stages,
-    auditWriter: options.benchmarkOverrides?.audit === 'off' ? { record: async () => {} } : auditWriter,
+    auditWriter:
+      options.benchmarkOverrides?.audit === 'off' ? { record: async () => {} } : traced.audit(auditWriter),
+    instrument: traced.server,
     trustedProxies,
     routes,
     requireForwardedHttps,
@@ -187,6 +207,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     argon2,
     keyCache,
     auditWriter,
+    readiness,
     async listen() {
       // Fastify logs each interface the socket answers on; the banner (`tessera serve`) names the bound one.
       const listenTextResolver = (address: string) => `reachable at ${address}`;
@@ -194,7 +215,8 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
       return boundUrl(app, https !== undefined);
     },
     async close() {
-      await app.close();
+      const http = await closeHttpWithin(app, config.shutdownTimeoutMs);
+      if (http === 'timed_out') logger.warn({ event: 'shutdown.in_flight_cut' }, 'in-flight requests cut');
       gateway.close();
       await stopJobs();
       await rejections.close();
@@ -202,6 +224,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
       await feed.stop();
       await rateStore.close();
       if (!options.db) await db.close();
+      await traced.shutdown();
     },
   };
 }

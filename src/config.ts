@@ -41,6 +41,9 @@ export interface Config {
   readonly approvalRateLimitAbove: number;
   readonly auditSigningKeyFile: string | undefined;
   readonly auditWitnessDir: string | undefined;
+  readonly shutdownDelayMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly otlpEndpoint: string | undefined;
 }
 
 /** Staff single sign-on (issue 13); undefined when TESSERA_STAFF_OIDC_ISSUER is unset. */
@@ -117,6 +120,9 @@ export function loadConfig(env: Env = process.env): Config {
     approvalRateLimitAbove: integer(env, 'TESSERA_APPROVAL_RATE_LIMIT_ABOVE', 6_000, 1, 10_000_000),
     auditSigningKeyFile: optional(env, 'TESSERA_AUDIT_SIGNING_KEY_FILE'),
     auditWitnessDir: optional(env, 'TESSERA_AUDIT_WITNESS_DIR'),
+    shutdownDelayMs: integer(env, 'TESSERA_SHUTDOWN_DELAY_MS', 5_000, 0, 600_000),
+    shutdownTimeoutMs: integer(env, 'TESSERA_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    otlpEndpoint: httpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
   };
   if (config.adminToken !== undefined && config.adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new ConfigError(
@@ -251,4 +257,19 @@ function publicUrl(env: Env): string {
     throw new ConfigError(`TESSERA_PUBLIC_URL must be an absolute http(s) URL; got "${raw}".`);
   }
   return url.origin;
+}
+
+function httpUrl(env: Env, name: string): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+    throw new ConfigError(`${name} must be an http(s) URL without credentials; got "${raw}".`);
+  }
+  return url.toString().replace(/\/$/, '');
 }

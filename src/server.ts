@@ -33,6 +33,8 @@ export interface ServerOptions {
   now?: () => number;
   /** Counts and aggregates requests rejected before anyone was identified (see pipeline/audit.ts). */
   unauthenticated?: UnauthenticatedRejections;
+  /** Hooks that must run before all others (tracing: every later step runs in the request's span). */
+  instrument?: RouteRegistrar;
 }
 
 /** A request Node's HTTP parser rejects never reaches Fastify; it still gets a catalogued answer. */
@@ -67,6 +69,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     };
   }
   const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
+  options.instrument?.(app);
   app.setValidatorCompiler(validatorCompiler);
   app.decorateRequest('tessera', null as unknown as RequestContext);
   app.decorateRequest('rawBody', undefined);
@@ -91,7 +94,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   app.addHook('onRequest', async (request, reply) => {
     beginRequest(request, reply, now());
-    if (options.requireForwardedHttps && request.protocol !== 'https')
+    const probe = request.routeOptions.config.probe === true;
+    if (options.requireForwardedHttps && request.protocol !== 'https' && !probe)
       throw apiError('transport.https_required');
     const kind = request.routeOptions.config.security?.kind;
     if (kind) await runStages(pipelines[kind].onRequest, request, reply);

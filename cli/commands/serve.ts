@@ -4,6 +4,7 @@
 import type { DestinationStream } from 'pino';
 import { createTessera, type Tessera } from '../../src/app.ts';
 import { type Config, ConfigError, loadConfig } from '../../src/config.ts';
+import { shutDownGracefully } from '../../src/lifecycle/shutdown.ts';
 import { createLogger } from '../../src/log.ts';
 import { parseCommandArgs, UsageError, wantsJson } from '../args.ts';
 import { usageError } from '../command.ts';
@@ -60,7 +61,11 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   announce(io, url, tessera.generatedAdminToken, json);
   const signal = await shutdown.received;
   if (!json) io.stderr.write(`${signal} received, closing…\n`);
-  await tessera.close();
+  await shutDownGracefully(
+    { drain: () => tessera.readiness.drain(), close: () => tessera.close() },
+    // SIGTERM comes from an orchestrator whose balancers need time to notice; Ctrl-C from a person.
+    { delayMs: signal === 'SIGTERM' ? config.shutdownDelayMs : 0 },
+  );
   return 0;
 }
 

@@ -31,6 +31,11 @@ export class GroupCommitWriter {
     return this.#batches;
   }
 
+  /** Events waiting for their batch (the readiness probe's audit_writer check). */
+  get backlog(): number {
+    return this.#queue.length;
+  }
+
   record(event: AuditEventInput): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ event, resolve, reject });

@@ -21,6 +21,7 @@ export async function notifyChange(tx: Queryable, topic: ChangeTopic, id: string
 export class ChangeFeed {
   readonly #subscribers = new Map<ChangeTopic, ChangeSubscriber[]>();
   #stop: (() => Promise<void>) | undefined;
+  #listening = false;
 
   subscribe(topic: ChangeTopic, subscriber: ChangeSubscriber): void {
     this.#subscribers.set(topic, [...(this.#subscribers.get(topic) ?? []), subscriber]);
@@ -29,13 +30,26 @@ export class ChangeFeed {
   async start(db: Database): Promise<void> {
     this.#stop = await db.listen(CHANGE_CHANNEL, {
       onMessage: (payload) => this.#dispatch(payload),
-      onLost: () => this.#all((s) => s.onLost()),
-      onRestored: () => this.#all((s) => s.onRestored()),
+      onLost: () => {
+        this.#listening = false;
+        this.#all((s) => s.onLost());
+      },
+      onRestored: () => {
+        this.#listening = true;
+        this.#all((s) => s.onRestored());
+      },
     });
+    this.#listening = true;
   }
 
   async stop(): Promise<void> {
+    this.#listening = false;
     await this.#stop?.();
+  }
+
+  /** Whether notifications reach this node now (the readiness probe's change_feed check). */
+  get listening(): boolean {
+    return this.#listening;
   }
 
   #dispatch(payload: string): void {
