@@ -19,7 +19,7 @@ export const CONSOLE_CSP =
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const FORM_LIMIT_BYTES = 32 * 1024;
 /** The only console routes that need no access level: they serve the same static bytes to anyone. */
-const STATIC_ASSETS = ['/assets/console.css', '/assets/console.js'];
+const STATIC_ASSETS = ['/assets/console.css', '/assets/console.js', '/assets/favicon.svg'];
 
 export function setUpConsoleScope(scope: FastifyInstance, deps: ConsoleDeps): void {
   scope.decorateRequest('consoleSession', undefined);
