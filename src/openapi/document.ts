@@ -140,13 +140,8 @@ function operation(o: Operation): Json {
       description: [upstream.description, op.description].filter(Boolean).join('\n\n') || undefined,
       tags: upstream.tags ?? op.tags,
       parameters: [...own, ...((op.parameters ?? []) as Json[])],
-      // The upstream's answers, then Tessera's errors; Tessera's placeholder 200 gives way to the real one.
-      responses: {
-        ...(op.responses as Json),
-        '200': undefined,
-        ...(upstream.responses as Json),
-        ...errorsOf(op),
-      },
+      // The upstream's answers, then Tessera's errors: Tessera's placeholder successes give way to the real ones.
+      responses: { ...(upstream.responses as Json), ...errorsOf(op) },
     });
   }
   return dropUndefined(op);
