@@ -6,6 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hmacSha256 } from '../crypto.ts';
 import type { Environment } from '../db/database.ts';
+import type { PresentedKey } from './format.ts';
 import { type KeyRefusal, RefusedSecrets } from './refused-secrets.ts';
 import type { Scope } from './scopes.ts';
 
@@ -72,20 +73,24 @@ export class KeyCache {
     this.#entries.set(key.prefix, { key, digest: this.digest(secret), secretHash, checkedAt: now });
   }
 
-  /** A refusal this node already paid a full verification for (see refused-secrets.ts). */
-  refusalFor(prefix: string, secret: string, now: number): KeyRefusal | undefined {
-    return this.#enabled ? this.#refused.find(prefix, this.#digestHex(secret), now) : undefined;
+  /**
+   * A refusal this node already paid a full verification for (see refused-secrets.ts). It is keyed by the
+   * whole presented key, environment marker included: `wrong_environment` refuses the correct secret under
+   * the other marker, and that refusal must never be replayed against the same secret under the right one.
+   */
+  refusalFor(presented: PresentedKey, now: number): KeyRefusal | undefined {
+    return this.#enabled
+      ? this.#refused.find(presented.prefix, this.#refusalDigest(presented), now)
+      : undefined;
   }
 
-  rememberRefusal(
-    prefix: string,
-    secret: string,
-    refusal: KeyRefusal,
-    epochAtStart: number,
-    until: number,
-  ): void {
+  rememberRefusal(presented: PresentedKey, refusal: KeyRefusal, epochAtStart: number, until: number): void {
     if (!this.#enabled || epochAtStart !== this.#epoch) return;
-    this.#refused.add(prefix, this.#digestHex(secret), refusal, until);
+    this.#refused.add(presented.prefix, this.#refusalDigest(presented), refusal, until);
+  }
+
+  #refusalDigest(presented: PresentedKey): string {
+    return this.#digestHex(`${presented.environment}\n${presented.secret}`);
   }
 
   invalidate(prefix: string): void {

@@ -1,9 +1,12 @@
-// Remembers (prefix, secret) pairs this node has already refused after a full verification, as a keyed
-// digest of the secret, so the same wrong secret sent again is refused without Argon2id and without counting
-// as a new failure. A client retrying its old secret after `key regenerate` is not guessing, and must not
-// use up its address's failure budget and lock its own new key out; a brute force sends a different secret
-// every time and still pays, and counts, every guess. A refusal cannot turn into an acceptance unless the
-// key's hash changes, which announces itself (the entries of that prefix are dropped); they also expire.
+// Remembers presented keys (prefix, environment marker and secret) this node has already refused after a
+// full verification, as a keyed digest of marker and secret, so the same wrong key sent again is refused
+// without Argon2id and without counting as a new failure. The marker is part of it because a refusal for
+// `wrong_environment` is a refusal of the correct secret: keyed by the secret alone, one `sk_test_<prefix>_
+// <right secret>` got the real `sk_live_` key refused until the entry expired. A client retrying its old
+// secret after `key regenerate` is not guessing, and must not use up its address's failure budget and lock
+// its own new key out; a brute force sends a different secret every time and still pays, and counts, every
+// guess. A refusal cannot turn into an acceptance unless the key's hash changes, which announces itself (the
+// entries of that prefix are dropped); they also expire.
 import type { VerifiedKey } from './key-cache.ts';
 
 export type RefusalReason = 'not_found' | 'secret_mismatch' | 'revoked' | 'expired' | 'wrong_environment';

@@ -67,7 +67,7 @@ export class KeyVerifier {
 
     // The same secret refused before (an old key retried after `key regenerate`) is not a new guess: it
     // costs no Argon2id and does not count against the address (see refused-secrets.ts).
-    const refused = this.cache.refusalFor(presented.prefix, presented.secret, now);
+    const refused = this.cache.refusalFor(presented, now);
     if (refused) return { kind: 'invalid', ...refused };
 
     // Everything else is a guess until Argon2id says otherwise, so the address's failure budget applies
@@ -118,13 +118,7 @@ export class KeyVerifier {
     const remembered: KeyRefusal = refusal.key
       ? { reason: refusal.reason, key: refusal.key }
       : { reason: refusal.reason };
-    this.cache.rememberRefusal(
-      presented.prefix,
-      presented.secret,
-      remembered,
-      epoch,
-      now + this.refusalTtlMs,
-    );
+    this.cache.rememberRefusal(presented, remembered, epoch, now + this.refusalTtlMs);
     return { kind: 'invalid', ...remembered };
   }
 

@@ -99,6 +99,28 @@ for (const target of databaseTargets()) {
       assert.equal(h.tessera.argon2.verifications, argon2Before, 'served from the cache, no Argon2id');
     });
 
+    test('the correct secret under the wrong environment marker, then the correct key on a cold node: 200', async () => {
+      // Regression: the remembered refusal was keyed by (prefix, secret) alone, so one
+      // `sk_test_<prefix>_<right secret>` refused as wrong_environment got the real key refused for a minute.
+      const key = await h.createKey(h.a.id, 'live');
+      assert.equal(h.tessera.keyCache.get(key.prefix), undefined, 'this node has not verified the key');
+      const wrongEnvironment = key.key.replace('sk_live_', 'sk_test_');
+      const client = '192.0.2.210';
+      for (let i = 0; i < 3; i++) {
+        const refused = await me(wrongEnvironment, client);
+        assert.equal(refused.status, 401, refused.text);
+        assert.equal(refused.body.code, 'auth.api_key.invalid');
+      }
+      const owner = await me(key.key, client);
+      assert.equal(owner.status, 200, owner.text);
+      const again = await me(wrongEnvironment, client);
+      assert.equal(
+        again.body.code,
+        'auth.api_key.invalid',
+        'the wrong marker is still refused once verified',
+      );
+    });
+
     test('after key regenerate, old-key retries from the client’s address do not make the new key 429', async () => {
       const key = await h.createKey(h.a.id, 'live');
       const client = '192.0.2.200';
