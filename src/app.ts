@@ -36,6 +36,7 @@ import { authenticate } from './pipeline/authenticate.ts';
 import { authenticateAdmin } from './pipeline/authenticate-admin.ts';
 import { authorizeScope } from './pipeline/authorize.ts';
 import { authorizeStaff } from './pipeline/authorize-staff.ts';
+import { ConcurrencyLimit } from './pipeline/concurrency-limit.ts';
 import { requireIdempotencyKey } from './pipeline/idempotency-key.ts';
 import type { PipelineStages } from './pipeline/index.ts';
 import { adminIpAllowlist, partnerIpAllowlist } from './pipeline/ip-allowlist.ts';
@@ -133,6 +134,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     authenticate: traced.stage('authenticate', authenticate(verifier)),
     partnerIpAllowlist: partnerIpAllowlist(allowlists),
     rateLimit: rateLimit(rateStore, config.rateLimitPerMinute),
+    limitConcurrency: new ConcurrencyLimit(config.maxConcurrentPerKey).stage,
     authorizeScope,
     verifySignature: verifySignature(now),
     requireIdempotencyKey,

@@ -26,6 +26,7 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** How long a request body may take to arrive in full (a slow body holds a connection and a key slot). */
   readonly bodyTimeoutMs: number;
+  readonly maxConcurrentPerKey: number;
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
   readonly consoleUrl: string;
@@ -93,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     auditRetentionDays: integer(env, 'TESSERA_AUDIT_RETENTION_DAYS', 2557, 1, 36_500),
     bodyLimitBytes: integer(env, 'TESSERA_BODY_LIMIT_BYTES', 64 * 1024, 1_024, 16 * 1024 * 1024),
     bodyTimeoutMs: integer(env, 'TESSERA_BODY_TIMEOUT_MS', 10_000, 50, 300_000),
+    maxConcurrentPerKey: integer(env, 'TESSERA_MAX_CONCURRENT_PER_KEY', 64, 1, 100_000),
     smtpUrl: optional(env, 'TESSERA_SMTP_URL'),
     mailFrom: text(env, 'TESSERA_MAIL_FROM', 'Tessera <no-reply@localhost>'),
     consoleUrl: consoleUrl(env),

@@ -9,6 +9,7 @@ export interface PipelineStages {
   authenticate: Stage;
   partnerIpAllowlist: Stage;
   rateLimit: Stage;
+  limitConcurrency: Stage;
   authorizeScope: Stage;
   verifySignature: Stage;
   requireIdempotencyKey: Stage;
@@ -35,6 +36,7 @@ export function pipelineFor(kind: RouteKind, s: PipelineStages): Pipeline {
           s.authenticate,
           s.partnerIpAllowlist,
           s.rateLimit,
+          s.limitConcurrency,
           s.authorizeScope,
         ],
         preValidation: [],
@@ -46,6 +48,7 @@ export function pipelineFor(kind: RouteKind, s: PipelineStages): Pipeline {
           s.authenticate,
           s.partnerIpAllowlist,
           s.rateLimit,
+          s.limitConcurrency,
           s.authorizeScope,
         ],
         preValidation: [s.verifySignature, s.requireIdempotencyKey, s.parseJsonBody],
