@@ -14,6 +14,7 @@ import { createPartnerWithKey, quoteParams } from '../faults/support.ts';
 import { PartnerClient } from '../support/client.ts';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/database.ts';
 import { ADMIN_TOKEN } from '../support/harness.ts';
+import { auditSigningKeyFile } from '../support/node-process.ts';
 import { freePort } from '../support/ports.ts';
 import { type PrivatePostgres, postgresBinaries, startPrivatePostgres } from '../support/private-postgres.ts';
 
@@ -35,6 +36,7 @@ async function startServe(env: Record<string, string>): Promise<ChildProcess> {
       HOST: '127.0.0.1',
       TESSERA_ADMIN_TOKEN: ADMIN_TOKEN,
       TESSERA_LOG_LEVEL: 'warn',
+      TESSERA_AUDIT_SIGNING_KEY_FILE: auditSigningKeyFile(),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
