@@ -44,14 +44,14 @@ export async function chainProof(
   const [beforeRow] = await run((tx) =>
     tx.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE chain_id = $1 AND recorded_at < $2
-        ORDER BY chain_seq DESC LIMIT 1`,
+        ORDER BY audit_events.chain_seq DESC LIMIT 1`,
       [chain.chainId, period.from.toISOString()],
     ),
   );
   const [afterRow] = await run((tx) =>
     tx.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE chain_id = $1 AND recorded_at >= $2 AND chain_seq <= $3
-        ORDER BY chain_seq LIMIT 1`,
+        ORDER BY audit_events.chain_seq LIMIT 1`,
       [chain.chainId, period.to.toISOString(), size],
     ),
   );

@@ -18,7 +18,7 @@ export async function leafHashes(
        UNION ALL
        SELECT chain_seq, hash FROM audit_events WHERE chain_id = $1 AND chain_seq <= $2
          AND chain_seq > coalesce((SELECT max(chain_seq) FROM audit_purged_leaves WHERE chain_id = $1), 0)
-     ) AS l ORDER BY chain_seq`,
+     ) AS l ORDER BY l.chain_seq`,
     [chainId, size.toString()],
   );
   // A tree is built only over a contiguous chain: a missing leaf means no tree of that size.
@@ -94,7 +94,7 @@ export async function findTreeHead(
   const [row] =
     size === undefined
       ? await db.query<HeadRow>(
-          `SELECT ${HEAD_COLUMNS} FROM audit_tree_heads WHERE chain_id = $1 ORDER BY tree_size DESC LIMIT 1`,
+          `SELECT ${HEAD_COLUMNS} FROM audit_tree_heads WHERE chain_id = $1 ORDER BY audit_tree_heads.tree_size DESC LIMIT 1`,
           [chainId],
         )
       : await db.query<HeadRow>(
@@ -107,7 +107,7 @@ export async function findTreeHead(
 /** Every signed head of a chain, oldest first. */
 export async function treeHeadsOf(db: Queryable, chainId: string): Promise<TreeHead[]> {
   const rows = await db.query<HeadRow>(
-    `SELECT ${HEAD_COLUMNS} FROM audit_tree_heads WHERE chain_id = $1 ORDER BY tree_size`,
+    `SELECT ${HEAD_COLUMNS} FROM audit_tree_heads WHERE chain_id = $1 ORDER BY audit_tree_heads.tree_size`,
     [chainId],
   );
   return rows.map(toTreeHead);

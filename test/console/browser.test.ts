@@ -235,7 +235,8 @@ describe(`console in a browser (${target})`, { skip }, () => {
     await page.getByRole('heading', { name: 'Audit export ready' }).waitFor();
     await shot(page, 'audit-export');
     const command = ((await page.locator('#verify-command').textContent()) ?? '').trim();
-    const fileName = command.replace('tessera audit verify ', '');
+    const [, fileName = '', keysName = ''] = /^tessera audit verify (\S+) --keys (\S+)$/.exec(command) ?? [];
+    assert.ok(fileName && keysName, command);
     const exportPath = join(dataDir, fileName);
     const [file, manifest] = await Promise.all([
       page.waitForEvent('download').then(async (d) => d.saveAs(exportPath)),
@@ -254,15 +255,27 @@ describe(`console in a browser (${target})`, { skip }, () => {
       stderr: { write: (t: string) => (out += t) },
       env: {},
     };
-    const status = await cli(['audit', 'verify', exportPath, '--url', h.baseUrl, '--json'], io);
+    // As an auditor must: trust only the keys Tessera publishes, saved from its well-known document next to
+    // the export, and given to the verifier with --keys (without them the verdict is "unverified").
+    const keysUrl = await page.locator('#audit-keys').getAttribute('href');
+    assert.equal(keysUrl, `${base}/.well-known/tessera-audit-keys.json`);
+    const keysFile = join(dataDir, keysName);
+    const published = await send(base, '/.well-known/tessera-audit-keys.json');
+    assert.equal(published.status, 200, published.text);
+    writeFileSync(keysFile, published.text);
+    assert.equal(await cli(['audit', 'verify', exportPath, '--json'], io), 3, 'no trusted keys: unverified');
+    out = '';
+    const status = await cli(['audit', 'verify', exportPath, '--keys', keysFile, '--json'], io);
     assert.equal(status, 0, out);
-    const report = JSON.parse(out) as { ok: boolean; events: number };
+    const report = JSON.parse(out) as { ok: boolean; verdict: string; keys_source: string; events: number };
+    assert.equal(report.verdict, 'verified', out);
+    assert.equal(report.keys_source, keysFile, out);
     assert.equal(report.ok, true, out);
     assert.ok(report.events > 1000, `the export holds the whole day: ${report.events} events`);
     const tampered = readFileSync(exportPath, 'utf8').replace('"status":200', '"status":201');
     writeFileSync(exportPath, tampered);
     assert.equal(
-      await cli(['audit', 'verify', exportPath, '--url', h.baseUrl, '--json'], io),
+      await cli(['audit', 'verify', exportPath, '--keys', keysFile, '--json'], io),
       1,
       'an altered export fails',
     );

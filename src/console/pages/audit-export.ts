@@ -2,7 +2,10 @@
 // the API and the CLI produce). The period is pinned to fixed instants when the export is prepared, so the
 // file and the manifest downloaded afterwards describe exactly the same events. Downloading the export is
 // recorded (audit.exported), so it is a POST carrying the CSRF token: a page elsewhere embedding a URL
-// cannot make it happen in someone's name. The response still streams.
+// cannot make it happen in someone's name. The response still streams. The manifest is built as the API's
+// is: once the period is over it is closed (a checkpoint event, a fresh signed tree head if the tree lags),
+// so it proves the file complete (docs/audit-ledger.md §7.1). The verifier trusts only keys the auditor
+// gives it, so the page points at the published keys document and passes it with --keys.
 import type { FastifyInstance } from 'fastify';
 import { appendAuditEvents } from '../../audit/append.ts';
 import { type ExportRequest, exportStream } from '../../audit/export.ts';
@@ -18,6 +21,8 @@ import { csrfField, renderPage } from './layout.ts';
 const DAY_MS = 86_400_000;
 /** Events still being committed carry recorded_at a moment in the past; stay clear of them. */
 const SETTLE_MS = 2_000;
+const KEYS_PATH = '/.well-known/tessera-audit-keys.json';
+const KEYS_FILE = 'tessera-audit-keys.json';
 
 export function exportForm(): Html {
   return html`<section class="card" aria-labelledby="export-title"><h2 id="export-title">Export</h2>
@@ -67,6 +72,8 @@ function fileName(partnerId: string, spec: PinnedExport): string {
 }
 
 export function exportRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
+  const signer = signerFor(deps);
+  const witnessDir = deps.config.auditWitnessDir;
   const specFor = (partnerId: string, spec: PinnedExport) => ({
     run: <T>(work: (tx: Queryable) => Promise<T>) => deps.db.scoped({ partnerId, environment: 'live' }, work),
     request: {
@@ -96,6 +103,7 @@ export function exportRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
       format: spec.format,
     });
     const name = fileName(session.user.partner_id, spec);
+    const keysUrl = `${deps.config.publicUrl}${KEYS_PATH}`;
     const body = html`<h1>Audit export ready</h1><div class="card">
       <p>Period: ${spec.from.toISOString()} to ${spec.to.toISOString()} (end excluded), format ${spec.format.toUpperCase()}.</p>
       <form method="post" action="/console/audit/export/file" class="inline">${csrfField(session)}
@@ -103,9 +111,13 @@ export function exportRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
         <input type="hidden" name="format" value="${spec.format}">
         <button type="submit" id="download-export">Download the export</button></form>
       <a class="button secondary" id="download-manifest" href="/console/audit/export/manifest?${params.toString()}" download="${name}.manifest.json">Download its manifest</a>
-      <p>Keep both files in the same folder, then verify them offline with the Tessera CLI:</p>
-      <pre class="mono" id="verify-command">tessera audit verify ${name}</pre>
-      <p class="hint">It checks the file's SHA-256 against the manifest, every event's hash chain, and the signed seals.</p>
+      <p>Keep both files in the same folder, with the public keys Tessera publishes at
+      <a id="audit-keys" href="${keysUrl}" download="${KEYS_FILE}">${keysUrl}</a> saved there as
+      <code>${KEYS_FILE}</code>, then verify them offline with the Tessera CLI:</p>
+      <pre class="mono" id="verify-command">tessera audit verify ${name} --keys ${KEYS_FILE}</pre>
+      <p class="hint">It trusts only the keys you give it (the copy inside a manifest never is), checks the file's
+      SHA-256 against the signed manifest and every event's hash chain, and proves against a signed tree head that
+      the file holds every event of the period. Without <code>--keys</code> the verdict is “unverified”.</p>
       <p><a href="/console/audit">Back to the audit log</a></p></div>`;
     return sendHtml(reply, renderPage({ title: 'Audit export', session, section: 'audit', body }));
   });
@@ -138,13 +150,11 @@ export function exportRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
     const session = sessionOf(request);
     const spec = pinned(request.query as Record<string, unknown>);
     const { run, request: exportRequest } = specFor(session.user.partner_id, spec);
-    const manifest = await buildManifest(
-      run,
-      deps.db,
-      exportRequest,
-      await signerFor(deps)(),
-      new Date(deps.now()),
-    );
+    const key = await signer();
+    const sealing = key
+      ? { db: deps.db, key, now: deps.now, ...(witnessDir ? { witnessDir } : {}) }
+      : undefined;
+    const manifest = await buildManifest(run, deps.db, exportRequest, key, new Date(deps.now()), sealing);
     return reply
       .type('application/json; charset=utf-8')
       .header(
