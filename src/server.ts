@@ -54,7 +54,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: () => newId('request'),
     requestIdHeader: false,
-    frameworkErrors: frameworkErrorHandler(options.auditWriter, now, options.unauthenticated),
+    frameworkErrors: frameworkErrorHandler(options.auditWriter, now),
     trustProxy: (address: string) => options.trustedProxies.matches(address),
     bodyLimit: options.config.bodyLimitBytes,
     return503OnClosing: true,

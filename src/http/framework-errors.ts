@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { GroupCommitWriter } from '../audit/group-commit.ts';
 import { apiError, type ErrorCode, errorBody } from '../errors.ts';
-import { auditBeforeRelease, type UnauthenticatedRejections } from '../pipeline/audit.ts';
+import { auditBeforeRelease } from '../pipeline/audit.ts';
 import { beginRequest, logRequest } from './request-lifecycle.ts';
 
 /**
@@ -19,14 +19,8 @@ const PRE_ROUTING_CODES: Record<string, ErrorCode> = {
   FST_ERR_MAX_PARAM_LENGTH: 'resource.not_found',
 };
 
-export function frameworkErrorHandler(
-  auditWriter: Pick<GroupCommitWriter, 'record'>,
-  now: () => number,
-  unauthenticated?: UnauthenticatedRejections,
-) {
-  // Counted and aggregated like every other unauthenticated rejection, so a flood of undecodable paths
-  // costs one audit event per window, not one per request.
-  const audit = auditBeforeRelease(auditWriter, now, unauthenticated);
+export function frameworkErrorHandler(auditWriter: Pick<GroupCommitWriter, 'record'>, now: () => number) {
+  const audit = auditBeforeRelease(auditWriter, now);
   return function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
     const startedAt = now();
     beginRequest(request, reply, startedAt);
