@@ -79,8 +79,12 @@ export function auditBeforeRelease(
   };
 }
 
+/**
+ * A client's failure (4xx) with no proven key. A 5xx is Tessera's own failure (the database is down, say):
+ * counting it would leave every client limited for a window after the outage ends.
+ */
 function isUnauthenticatedRejection(request: FastifyRequest, status: number): boolean {
-  return status >= 400 && request.tessera.key === undefined && !request.tessera.admin;
+  return status >= 400 && status < 500 && request.tessera.key === undefined && !request.tessera.admin;
 }
 
 /**
