@@ -37,6 +37,12 @@ for (const target of databaseTargets()) {
       const booking = await createBooking(h.b.test);
       othersIds.set('/v1/quotes/', booking.quote_id);
       othersIds.set('/v1/bookings/', booking.id);
+      const [event] = await h.tessera.db.query<{ id: string }>(
+        "SELECT id FROM audit_events WHERE partner_id = $1 AND environment = 'test' LIMIT 1",
+        [h.b.id],
+      );
+      assert.ok(event, "partner B's booking left audit events");
+      othersIds.set('/v1/audit-events/', event.id);
       routes = h.tessera.app.routeTable.routes().filter((r) => r.method !== 'HEAD' && isApi(r.url));
     });
     after(() => h?.close());
