@@ -225,7 +225,7 @@ export function adminRoutes(deps: AppDeps) {
             return answerWithApprovalRequest(deps, request, reply, {
               action: 'allowlist.replace',
               partnerId: id,
-              params: { environment, entries: body.entries },
+              params: { environment, entries: body.entries, allow_any: body.allow_any === true },
               summary: `widen the ${environment ?? 'shared'} allowlist to ${body.entries.map((e) => e.cidr).join(', ') || 'everyone'}`,
             });
           }

@@ -46,7 +46,10 @@ const EXECUTORS: Record<ApprovalAction, Executor> = {
   async 'allowlist.replace'(db, actor, partnerId, params) {
     const entries = (params.entries ?? []) as Array<{ cidr: string; note?: string }>;
     const environment = (params.environment ?? null) as Environment | null;
-    const stored = await replaceAllowlist(db, actor, required(partnerId), environment, entries);
+    // The requester's explicit allow-any travels with the request: the approver approves exactly that.
+    const stored = await replaceAllowlist(db, actor, required(partnerId), environment, entries, {
+      allowAny: params.allow_any === true,
+    });
     return { ok: true, result: { cidrs: stored.map((entry) => entry.cidr) } };
   },
   async 'key.regenerate'(db, actor, partnerId, params): Promise<Execution> {

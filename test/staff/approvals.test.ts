@@ -153,16 +153,19 @@ for (const target of databaseTargets()) {
     });
 
     test('narrowing an allowlist is immediate; widening, removing or /0 waits for approval', async () => {
-      const put = (entries: string[]) =>
+      const put = (entries: string[], allowAny = false) =>
         as('olga', 'tessera-operator', 'PUT', `/admin/v1/partners/${h.b.id}/allowlist`, {
           environment: 'test',
           entries: entries.map((cidr) => ({ cidr })),
+          ...(allowAny ? { allow_any: true } : {}),
         });
       assert.equal((await put(['10.0.0.0/8'])).status, 200, 'the first list only narrows');
       assert.equal((await put(['10.1.0.0/16'])).status, 200, 'inside the current list');
       assert.equal((await put(['10.1.0.0/16', '192.168.0.0/16'])).status, 202);
-      assert.equal((await put([])).status, 202, 'removing the list admits everyone');
-      assert.equal((await put(['10.1.2.0/24', '0.0.0.0/0'])).status, 202);
+      const removed = await put([]);
+      assert.equal(removed.status, 202, `removing the list admits everyone: ${removed.text}`);
+      const any = await put(['10.1.2.0/24', '0.0.0.0/0'], true);
+      assert.equal(any.status, 202, `/0 needs allow_any, then approval: ${any.text}`);
       const shown = await as('olga', 'tessera-operator', 'GET', `/admin/v1/partners/${h.b.id}/allowlist`);
       assert.deepEqual(
         (shown.body.entries as Array<{ cidr: string }>).map((e) => e.cidr),
