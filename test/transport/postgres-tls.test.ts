@@ -11,6 +11,7 @@ import { openPostgres } from '../../src/db/postgres.ts';
 import { createLogger } from '../../src/log.ts';
 import { send } from '../support/client.ts';
 import { testConfig } from '../support/harness.ts';
+import { auditSigningKeyFile } from '../support/node-process.ts';
 import { type PrivatePostgres, postgresBinaries, startPrivatePostgres } from '../support/private-postgres.ts';
 
 /** A test CA and a server certificate it signs for 127.0.0.1, plus an unrelated CA. */
@@ -101,9 +102,12 @@ describe('PostgreSQL over TLS with sslmode=verify-full', {
 
   test('Tessera runs on it: migrations, the change feed and requests, all over a verified TLS connection', async () => {
     const url = urlWith({ sslmode: 'verify-full', sslrootcert: certificates.ca });
-    const tessera = await createTessera(testConfig({ DATABASE_URL: url }), {
-      logger: createLogger('silent'),
-    });
+    const tessera = await createTessera(
+      testConfig({ DATABASE_URL: url, TESSERA_AUDIT_SIGNING_KEY_FILE: auditSigningKeyFile() }),
+      {
+        logger: createLogger('silent'),
+      },
+    );
     try {
       const [row] = await tessera.db.query<{ ssl: boolean; version: string }>(
         'SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
