@@ -58,7 +58,12 @@ export interface SequencedBatch {
   after: Map<string, ChainTip>;
 }
 
-const ANOTHER_SEQUENCER = 'TSA01';
+/**
+ * What a statement meets when another sequencer got there first: our check (a head moved, an event already
+ * placed), the position already taken (unique_violation), or the two waiting on each other's rows
+ * (deadlock_detected). Each leaves nothing written.
+ */
+const ANOTHER_SEQUENCER = new Set(['TSA01', '23505', '40P01']);
 
 /** Up to `limit` unsequenced events, in ingestion order (up to ingestion number `through`, when given). */
 export async function readPending(db: Queryable, limit: number, through?: string): Promise<PendingEvent[]> {
@@ -205,7 +210,7 @@ export async function commitBatch(db: Queryable, batch: SequencedBatch): Promise
     );
     return true;
   } catch (error) {
-    if ((error as { code?: unknown }).code === ANOTHER_SEQUENCER) return false;
+    if (ANOTHER_SEQUENCER.has(String((error as { code?: unknown }).code))) return false;
     throw error;
   }
 }
