@@ -168,7 +168,10 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   const gateway = await setUpGateway(deps, gatewayConfig);
   const routes: RouteRegistrar[] = [
     domainRoutes(deps), // first: its OpenAPI catalogue records the routes registered after it
-    metricsRoutes({ argon2, keyCache, auditWriter, extra: gateway.metrics }, stages.adminIpAllowlist),
+    metricsRoutes(
+      { argon2, keyCache, auditWriter, auditSequencer, extra: gateway.metrics },
+      stages.adminIpAllowlist,
+    ),
     meRoutes,
     adminRoutes(deps),
     staffAdminRoutes(deps),

@@ -43,6 +43,7 @@ export class AuditSequencer {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #placed = 0;
+  #leading = false;
 
   constructor(
     private readonly db: Database,
@@ -52,6 +53,11 @@ export class AuditSequencer {
     this.#maxInFlight = options.maxInFlight ?? 2;
     this.#idleMs = options.idleMs ?? 25;
     this.#leadershipRetryMs = options.leadershipRetryMs ?? 1_000;
+  }
+
+  /** Whether this node holds the cluster's sequencer lock now. */
+  get leading(): boolean {
+    return this.#leading;
   }
 
   /** Events this node has placed since it started. */
@@ -84,9 +90,11 @@ export class AuditSequencer {
         await this.#sleep(this.#leadershipRetryMs);
         continue;
       }
+      this.#leading = true;
       try {
         await this.#lead(lock);
       } finally {
+        this.#leading = false;
         await Promise.allSettled(this.#inFlight);
         this.#tips.clear();
         await lock.release();
