@@ -71,12 +71,13 @@ export class AuditSequencer {
 
   /** Looks for pending events now rather than after the idle wait (the group commit calls it). */
   kick(): void {
-    this.#wake?.();
+    // A node waiting for the lock keeps its own pace: a kick must not make it ask again.
+    if (this.#leading) this.#wake?.();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.kick();
+    this.#wake?.();
     await this.#loop;
   }
 
@@ -106,7 +107,7 @@ export class AuditSequencer {
     let lost = false;
     void lock.lost.then(() => {
       lost = true;
-      this.kick();
+      this.#wake?.();
     });
     while (!this.#stopped && !lost) {
       try {
