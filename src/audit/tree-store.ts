@@ -33,6 +33,37 @@ export async function leafHashes(
   return rows.map((row) => eventLeafHash(row.hash));
 }
 
+const LEAF_BATCH = 10_000;
+
+/**
+ * The leaf hashes of a chain's first `size` positions in order, read in keyset-paginated batches (constant
+ * memory). Ends early, short of `size`, at the first missing position.
+ */
+export async function* streamLeafHashes(
+  db: Queryable,
+  chainId: string,
+  size: bigint,
+): AsyncGenerator<Buffer> {
+  let next = 1n;
+  while (next <= size) {
+    const rows = await db.query<{ chain_seq: string; hash: string }>(
+      `SELECT chain_seq::text AS chain_seq, hash FROM (
+         SELECT chain_seq, hash FROM audit_purged_leaves WHERE chain_id = $1 AND chain_seq >= $2 AND chain_seq <= $3
+         UNION ALL
+         SELECT chain_seq, hash FROM audit_events WHERE chain_id = $1 AND chain_seq >= $2 AND chain_seq <= $3
+           AND chain_seq > coalesce((SELECT max(chain_seq) FROM audit_purged_leaves WHERE chain_id = $1), 0)
+       ) AS l ORDER BY l.chain_seq LIMIT $4`,
+      [chainId, next.toString(), size.toString(), LEAF_BATCH],
+    );
+    for (const row of rows) {
+      if (BigInt(row.chain_seq) !== next) return;
+      yield eventLeafHash(row.hash);
+      next += 1n;
+    }
+    if (rows.length < LEAF_BATCH) return;
+  }
+}
+
 /** Signs a head for every chain that grew since its last signed head. Call under AUDIT_SEAL_LOCK_ID. */
 export async function issueTreeHeads(tx: Queryable, key: SigningKey, timestamp: string): Promise<TreeHead[]> {
   const grown = await tx.query<{ chain_id: string; chain_seq: string; frontier: string | null }>(
