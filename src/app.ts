@@ -12,6 +12,7 @@ import { AllowlistCache } from './allowlist/allowlist-cache.ts';
 import { meRoutes } from './api/me.ts';
 import { GroupCommitWriter } from './audit/group-commit.ts';
 import { auditJobs, auditRoutes } from './audit/routes.ts';
+import { AuditSequencer } from './audit/sequencer.ts';
 import { signerFor } from './audit/signer.ts';
 import { type Config, ConfigError } from './config.ts';
 import { consoleJobs, consoleRoutes } from './console/index.ts';
@@ -76,6 +77,7 @@ export interface Tessera {
   argon2: Argon2Verifier;
   keyCache: KeyCache;
   auditWriter: GroupCommitWriter;
+  auditSequencer: AuditSequencer;
   /** The /readyz checks; features register theirs here, and drain() starts a graceful shutdown. */
   readiness: Readiness;
   /** Starts listening; resolves to the base URL. */
@@ -124,7 +126,11 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   const rateStore: RateLimitStore = config.redisUrl
     ? new RedisRateLimitStore(config.redisUrl)
     : new MemoryRateLimitStore(now);
-  const auditWriter = new GroupCommitWriter(db);
+  const auditSequencer = new AuditSequencer(db, {
+    onError: (error) =>
+      logger.warn({ event: 'audit.sequencer_failed', err: error }, 'audit sequencer failed'),
+  });
+  const auditWriter = new GroupCommitWriter(db, () => auditSequencer.kick());
   const unauthenticatedLimit = new UnauthenticatedLimit(config.unauthenticatedLimitPerMinute, now, (key) =>
     verifier.holdsVerifiedSecret(key),
   );
@@ -162,7 +168,10 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   const gateway = await setUpGateway(deps, gatewayConfig);
   const routes: RouteRegistrar[] = [
     domainRoutes(deps), // first: its OpenAPI catalogue records the routes registered after it
-    metricsRoutes({ argon2, keyCache, auditWriter, extra: gateway.metrics }, stages.adminIpAllowlist),
+    metricsRoutes(
+      { argon2, keyCache, auditWriter, auditSequencer, extra: gateway.metrics },
+      stages.adminIpAllowlist,
+    ),
     meRoutes,
     adminRoutes(deps),
     staffAdminRoutes(deps),
@@ -191,6 +200,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
         : { limit: unauthenticatedLimit, aggregator: rejections },
   });
   rejections.start();
+  auditSequencer.start();
   const jobs = [
     purgeExpiredWriteRecords(db),
     ...auditJobs(deps),
@@ -209,6 +219,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     argon2,
     keyCache,
     auditWriter,
+    auditSequencer,
     readiness,
     async listen() {
       // Fastify logs each interface the socket answers on; the banner (`tessera serve`) names the bound one.
@@ -223,6 +234,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
       await stopJobs();
       await rejections.close();
       await auditWriter.drain();
+      await auditSequencer.stop();
       await feed.stop();
       await rateStore.close();
       if (!options.db) await db.close();

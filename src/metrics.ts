@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GroupCommitWriter } from './audit/group-commit.ts';
+import type { AuditSequencer } from './audit/sequencer.ts';
 import type { Argon2Verifier } from './keys/argon2.ts';
 import type { KeyCache } from './keys/key-cache.ts';
 import type { Stage } from './pipeline/stage.ts';
@@ -11,6 +12,7 @@ export interface MetricSources {
   argon2: Argon2Verifier;
   keyCache: KeyCache;
   auditWriter: GroupCommitWriter;
+  auditSequencer: Pick<AuditSequencer, 'placed' | 'leading'>;
   /** Series of other modules (the gateway's), served with these. */
   extra?: Registry | undefined;
 }
@@ -54,6 +56,22 @@ export function metricsRoutes(sources: MetricSources, adminIpAllowlist: Stage) {
       registers: [registry],
       collect() {
         this.set(sources.auditWriter.batches);
+      },
+    });
+    new Gauge({
+      name: 'tessera_audit_sequenced_events_total',
+      help: 'Audit events this node placed in their chains while it held the sequencer lock',
+      registers: [registry],
+      collect() {
+        this.set(sources.auditSequencer.placed);
+      },
+    });
+    new Gauge({
+      name: 'tessera_audit_sequencer_leader',
+      help: "1 while this node holds the cluster's audit sequencer lock",
+      registers: [registry],
+      collect() {
+        this.set(sources.auditSequencer.leading ? 1 : 0);
       },
     });
 

@@ -9,6 +9,7 @@ import { type RunBatch, toChainedEvent } from './export.ts';
 import type { ChainProof } from './manifest-signature.ts';
 import { ownerOfChain } from './purge.ts';
 import { sealAndSign } from './seal.ts';
+import { sequenceAllPending } from './sequence.ts';
 import type { SigningKey } from './signing-keys.ts';
 import { findTreeHead, proveInclusion } from './tree-store.ts';
 
@@ -68,12 +69,13 @@ export async function chainProof(
 /**
  * A period is provably complete only once an event after it is in a signed tree (§7.1). A quiet chain may
  * have none, so when `to` has passed and the chain has no event at or after it, an `audit.checkpoint`
- * event is appended (its recorded_at is at least the database's now, and never below the chain's last),
- * and the chain is signed at once if its tree lags. Appends take the head's row lock, so every later event
- * of the chain is recorded at or after the checkpoint.
+ * event is appended, and the chain is signed at once if its tree lags. The sequencer stamps recorded_at
+ * from the database's clock and never below the chain's last, so the checkpoint is recorded at or after
+ * `to`, and every later event of the chain at or after the checkpoint.
  */
 async function closePeriod(sealing: Sealing, chainId: string, to: Date): Promise<void> {
   const { db } = sealing;
+  await sequenceAllPending(db);
   const [state] = await db.query<{ after: boolean; past: boolean; lagging: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM audit_events WHERE chain_id = $1 AND recorded_at >= $2) AS after,
             $2::timestamptz <= clock_timestamp() AS past,

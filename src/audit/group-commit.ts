@@ -1,11 +1,10 @@
 // Group commit for audit events: requests hand their event to the writer and wait; the writer commits
 // whatever has queued as one batch, at most one batch in flight at a time. While a batch commits the next
 // one fills, so durability costs each request a share of one commit rather than a round trip of its own.
-// A response is released only once its event is durable.
-// The writer remembers the chain heads it last wrote, so a batch is usually one autocommit statement;
-// when another writer moved a head meanwhile, the batch is appended again under the heads' row locks.
+// A response is released only once its event is durable. A batch is one autocommit INSERT of unsequenced
+// events (append.ts); the sequencer is told at once, so it places them without waiting for its next look.
 import type { Database } from '../db/database.ts';
-import { appendAuditEvents, appendOntoKnownHeads, type ChainTip } from './append.ts';
+import { appendAuditEvents } from './append.ts';
 import type { AuditEventInput } from './event.ts';
 
 interface Pending {
@@ -19,10 +18,10 @@ export class GroupCommitWriter {
   #flushing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #batches = 0;
-  readonly #tips = new Map<string, ChainTip>();
 
   constructor(
     private readonly db: Database,
+    private readonly afterBatch: () => void = () => {},
     private readonly maxBatch = 500,
     private readonly maxDelayMs = 2,
   ) {}
@@ -68,14 +67,11 @@ export class GroupCommitWriter {
     const batch = this.#queue.splice(0, this.maxBatch);
     const events = batch.map((p) => p.event);
     try {
-      const tips =
-        (await appendOntoKnownHeads(this.db, events, this.#tips)) ??
-        (await this.db.transaction((tx) => appendAuditEvents(tx, events)));
-      for (const [chainId, tip] of tips) this.#tips.set(chainId, tip);
+      await appendAuditEvents(this.db, events);
       this.#batches++;
       for (const pending of batch) pending.resolve();
+      this.afterBatch();
     } catch (error) {
-      this.#tips.clear();
       for (const pending of batch) pending.reject(error);
     }
   }

@@ -152,3 +152,38 @@ export function verifyConsistency(
   }
   return fr.equals(firstRoot) && sr.equals(secondRoot) && sn === 0;
 }
+
+/**
+ * A tree's right edge: the roots of the perfect subtrees its leaves split into, largest first (one per set
+ * bit of the size). It is all a sequencer needs to append leaves and to compute the root, in O(log n).
+ * `appendLeaf` changes `frontier` in place; `size` is the tree's size before the leaf.
+ */
+export function appendLeaf(frontier: Buffer[], size: bigint, leaf: Buffer): void {
+  let node = leaf;
+  // Each trailing 1 bit of the old size is a perfect subtree of the leaf's height: merge it in.
+  for (let n = size; n & 1n; n >>= 1n) node = nodeHash(frontier.pop() as Buffer, node);
+  frontier.push(node);
+}
+
+/** MTH of the tree whose right edge is `frontier`: RFC 9162's split is always at its largest subtree. */
+export function rootOfFrontier(frontier: readonly Buffer[]): Buffer {
+  let root = frontier.at(-1);
+  if (!root) return createHash('sha256').digest();
+  for (let i = frontier.length - 2; i >= 0; i--) root = nodeHash(frontier[i] as Buffer, root);
+  return root;
+}
+
+export function frontierOf(leaves: readonly Buffer[]): Buffer[] {
+  const frontier: Buffer[] = [];
+  for (const [index, leaf] of leaves.entries()) appendLeaf(frontier, BigInt(index), leaf);
+  return frontier;
+}
+
+/** A frontier as stored in audit_chain_heads.frontier: its nodes' hex, concatenated. */
+export function frontierToHex(frontier: readonly Buffer[]): string {
+  return frontier.map((node) => node.toString('hex')).join('');
+}
+
+export function frontierFromHex(text: string): Buffer[] {
+  return (text.match(/[0-9a-f]{64}/g) ?? []).map((hex) => Buffer.from(hex, 'hex'));
+}

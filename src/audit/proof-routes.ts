@@ -54,26 +54,23 @@ export function proofRoutes(deps: AppDeps): RouteRegistrar {
   };
 
   const inclusion = async (eventId: string, allowed: (chainId: string) => boolean, size?: string) => {
-    const [event] = await db.query<{ chain_id: string; chain_seq: string; hash: string }>(
+    const [event] = await db.query<{ chain_id: string; chain_seq: string | null; hash: string | null }>(
       'SELECT chain_id, chain_seq::text AS chain_seq, hash FROM audit_events WHERE id = $1',
       [eventId],
     );
     // Another partner's event is indistinguishable from one that does not exist.
     if (!event || !allowed(event.chain_id)) throw apiError('resource.not_found');
     const treeHead = await findTreeHead(db, event.chain_id, size === undefined ? undefined : BigInt(size));
-    if (!treeHead || BigInt(treeHead.tree_size) < BigInt(event.chain_seq)) {
+    // An event not yet sequenced is in no tree yet: the same answer as a tree too small to hold it.
+    const position = event.chain_seq === null ? undefined : BigInt(event.chain_seq);
+    if (!treeHead || position === undefined || BigInt(treeHead.tree_size) < position) {
       throw apiError('request.invalid', {
         details: [
           { field: 'tree_size', message: 'must be the size of a signed tree head that holds the event' },
         ],
       });
     }
-    const path = await proveInclusion(
-      db,
-      event.chain_id,
-      BigInt(event.chain_seq),
-      BigInt(treeHead.tree_size),
-    );
+    const path = await proveInclusion(db, event.chain_id, position, BigInt(treeHead.tree_size));
     if (!path) throw new Error('a signed tree is missing leaves');
     return {
       event_id: eventId,

@@ -8,6 +8,7 @@ import type { Database, Queryable } from '../db/database.ts';
 import { newId } from '../ids.ts';
 import type { Job } from '../jobs.ts';
 import { canonicalJson } from './chain.ts';
+import { sequenceAllPending } from './sequence.ts';
 import { publishSigningKey, type SigningKey, signMessage } from './signing-keys.ts';
 import type { TreeHead } from './tree-head.ts';
 import { issueTreeHeads } from './tree-store.ts';
@@ -39,6 +40,11 @@ export interface SealOptions {
   now?: () => number;
   /** TESSERA_AUDIT_WITNESS_DIR: every signed head is also appended there, outside the database. */
   witnessDir?: string;
+  /**
+   * First place every event ingested so far (the default: a seal asked for by the CLI or an export must
+   * cover them). The periodic job signs only what the cluster's sequencer has placed.
+   */
+  sequenceFirst?: boolean;
 }
 
 export function sealJob(
@@ -52,7 +58,7 @@ export function sealJob(
     everyMs,
     run: async () => {
       const key = await signer();
-      if (key) await sealAndSign(db, key, options);
+      if (key) await sealAndSign(db, key, { ...options, sequenceFirst: false });
     },
   };
 }
@@ -72,6 +78,7 @@ export async function sealAndSign(
   options: SealOptions = {},
 ): Promise<{ seals: Seal[]; heads: TreeHead[] }> {
   const now = options.now ?? Date.now;
+  if (options.sequenceFirst !== false) await sequenceAllPending(db);
   const result = await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_SEAL_LOCK_ID]);
     await publishSigningKey(tx, key, new Date(now()));

@@ -3,7 +3,14 @@
 // proofs are computed from the leaves on request. Every function takes the chain id it may read: callers
 // derive it from the caller's key or staff's explicit choice, never from the request body.
 import type { Queryable } from '../db/database.ts';
-import { consistencyProof, eventLeafHash, inclusionProof, rootOf } from './merkle.ts';
+import {
+  consistencyProof,
+  eventLeafHash,
+  frontierFromHex,
+  inclusionProof,
+  rootOf,
+  rootOfFrontier,
+} from './merkle.ts';
 import type { SigningKey } from './signing-keys.ts';
 import { signTreeHead, type TreeHead } from './tree-head.ts';
 
@@ -26,22 +33,53 @@ export async function leafHashes(
   return rows.map((row) => eventLeafHash(row.hash));
 }
 
+const LEAF_BATCH = 10_000;
+
+/**
+ * The leaf hashes of a chain's first `size` positions in order, read in keyset-paginated batches (constant
+ * memory). Ends early, short of `size`, at the first missing position.
+ */
+export async function* streamLeafHashes(
+  db: Queryable,
+  chainId: string,
+  size: bigint,
+): AsyncGenerator<Buffer> {
+  let next = 1n;
+  while (next <= size) {
+    const rows = await db.query<{ chain_seq: string; hash: string }>(
+      `SELECT chain_seq::text AS chain_seq, hash FROM (
+         SELECT chain_seq, hash FROM audit_purged_leaves WHERE chain_id = $1 AND chain_seq >= $2 AND chain_seq <= $3
+         UNION ALL
+         SELECT chain_seq, hash FROM audit_events WHERE chain_id = $1 AND chain_seq >= $2 AND chain_seq <= $3
+           AND chain_seq > coalesce((SELECT max(chain_seq) FROM audit_purged_leaves WHERE chain_id = $1), 0)
+       ) AS l ORDER BY l.chain_seq LIMIT $4`,
+      [chainId, next.toString(), size.toString(), LEAF_BATCH],
+    );
+    for (const row of rows) {
+      if (BigInt(row.chain_seq) !== next) return;
+      yield eventLeafHash(row.hash);
+      next += 1n;
+    }
+    if (rows.length < LEAF_BATCH) return;
+  }
+}
+
 /** Signs a head for every chain that grew since its last signed head. Call under AUDIT_SEAL_LOCK_ID. */
 export async function issueTreeHeads(tx: Queryable, key: SigningKey, timestamp: string): Promise<TreeHead[]> {
-  const grown = await tx.query<{ chain_id: string; chain_seq: string }>(
-    `SELECT h.chain_id, h.chain_seq::text AS chain_seq FROM audit_chain_heads h
+  const grown = await tx.query<{ chain_id: string; chain_seq: string; frontier: string | null }>(
+    `SELECT h.chain_id, h.chain_seq::text AS chain_seq, h.frontier FROM audit_chain_heads h
       WHERE h.chain_seq > coalesce((SELECT max(t.tree_size) FROM audit_tree_heads t WHERE t.chain_id = h.chain_id), 0)
       ORDER BY h.chain_id`,
   );
   const heads: TreeHead[] = [];
   for (const chain of grown) {
-    const leaves = await leafHashes(tx, chain.chain_id, BigInt(chain.chain_seq));
-    if (!leaves) continue;
+    const root = await rootOfChain(tx, chain.chain_id, BigInt(chain.chain_seq), chain.frontier);
+    if (!root) continue;
     heads.push(
       signTreeHead(key, {
         chain_id: chain.chain_id,
         tree_size: chain.chain_seq,
-        root_hash: rootOf(leaves).toString('hex'),
+        root_hash: root.toString('hex'),
         timestamp,
       }),
     );
@@ -61,6 +99,18 @@ export async function issueTreeHeads(tx: Queryable, key: SigningKey, timestamp: 
     );
   }
   return heads;
+}
+
+/** From the head's frontier (kept by the sequencer), or from the leaves for a chain moved before it was. */
+async function rootOfChain(
+  tx: Queryable,
+  chainId: string,
+  size: bigint,
+  frontier: string | null,
+): Promise<Buffer | undefined> {
+  if (frontier !== null) return rootOfFrontier(frontierFromHex(frontier));
+  const leaves = await leafHashes(tx, chainId, size);
+  return leaves ? rootOf(leaves) : undefined;
 }
 
 interface HeadRow {

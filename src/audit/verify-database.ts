@@ -4,10 +4,11 @@
 // events appended while verification runs are neither reported nor required.
 import type { Queryable } from '../db/database.ts';
 import { EXPORT_BATCH_SIZE, toChainedEvent } from './export.ts';
-import { rootOf } from './merkle.ts';
+import { appendLeaf, rootOfFrontier } from './merkle.ts';
 import { compareText, sealsOfChain } from './seal.ts';
 import { listPublicKeys } from './signing-keys.ts';
-import { leafHashes, treeHeadsOf } from './tree-store.ts';
+import type { TreeHead } from './tree-head.ts';
+import { streamLeafHashes, treeHeadsOf } from './tree-store.ts';
 import { AuditVerifier, type VerifyReport } from './verify.ts';
 import { readWitnessHeads } from './witness-log.ts';
 
@@ -57,7 +58,8 @@ export async function verifyDatabase(db: Queryable, witnessDir?: string): Promis
 /**
  * Every signed head — those in the database and, above all, those each node appended to the witness
  * directory, out of an attacker's reach — must still be the root of the chain's first tree_size leaves.
- * A deleted tail, a rewritten event (even re-linked and re-signed) or a removed head all show here.
+ * A deleted tail, a rewritten event (even re-linked and re-signed) or a removed head all show here. Each
+ * chain's leaves are read once, in order, and every head is checked as the tree reaches its size.
  */
 async function checkTreesStillHeld(db: Queryable, verifier: AuditVerifier, witnessDir: string | undefined) {
   const stored = await db.query<{ chain_id: string }>('SELECT DISTINCT chain_id FROM audit_tree_heads');
@@ -65,21 +67,36 @@ async function checkTreesStillHeld(db: Queryable, verifier: AuditVerifier, witne
     ...(await Promise.all(stored.map((row) => treeHeadsOf(db, row.chain_id)))).flat(),
     ...(witnessDir ? await readWitnessHeads(witnessDir) : []),
   ];
-  const checked = new Set<string>();
-  for (const head of heads) {
-    const id = `${head.chain_id}#${head.tree_size}#${head.root_hash}`;
-    if (checked.has(id)) continue;
-    checked.add(id);
-    const leaves = await leafHashes(db, head.chain_id, BigInt(head.tree_size));
-    if (!leaves || rootOf(leaves).toString('hex') !== head.root_hash) {
+  const byChain = new Map<string, TreeHead[]>();
+  for (const head of heads) byChain.set(head.chain_id, [...(byChain.get(head.chain_id) ?? []), head]);
+  for (const [chainId, chainHeads] of byChain) {
+    for (const head of await headsNotHeld(db, chainId, chainHeads)) {
       verifier.problem(
-        head.chain_id,
+        chainId,
         'witness_inconsistent',
         `the database no longer holds the tree of ${head.tree_size} leaves that a signed head recorded`,
         head.tree_size,
       );
     }
   }
+}
+
+async function headsNotHeld(db: Queryable, chainId: string, heads: readonly TreeHead[]): Promise<TreeHead[]> {
+  const pending = [...heads].sort((a, b) => Number(BigInt(a.tree_size) - BigInt(b.tree_size)));
+  const largest = BigInt(pending.at(-1)?.tree_size ?? '0');
+  const notHeld: TreeHead[] = [];
+  const frontier: Buffer[] = [];
+  let size = 0n;
+  for await (const leaf of streamLeafHashes(db, chainId, largest)) {
+    appendLeaf(frontier, size, leaf);
+    size += 1n;
+    while (pending[0] && BigInt(pending[0].tree_size) === size) {
+      const head = pending.shift() as TreeHead;
+      if (rootOfFrontier(frontier).toString('hex') !== head.root_hash) notHeld.push(head);
+    }
+  }
+  // Heads past the last leaf the database still holds in order.
+  return [...notHeld, ...pending];
 }
 
 /** Every seal must be indexed by its heads, or a seal could be hidden from the checks above. */

@@ -39,7 +39,7 @@ export async function queryAuditLog(
 ): Promise<{ rows: AuditRow[]; nextBefore: string | undefined }> {
   const rows = await db.scoped({ partnerId, environment: 'live' }, (tx) =>
     tx.query<AuditRow>(
-      `SELECT seq::text AS seq, recorded_at, environment, actor_type, actor_id, action, method, path, status,
+      `SELECT seq::text AS seq, coalesce(recorded_at, occurred_at) AS recorded_at, environment, actor_type, actor_id, action, method, path, status,
               error_code, client_ip, latency_ms, detail
          FROM audit_events
         WHERE partner_id = $1

@@ -23,11 +23,20 @@ export interface NotificationHandlers {
   onRestored(): void;
 }
 
+/** A session-level lock held on a connection of its own, for as long as that connection lives. */
+export interface ExclusiveLock {
+  /** Resolves when the connection (and so the lock) is lost. */
+  readonly lost: Promise<void>;
+  release(): Promise<void>;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   scoped<T>(scope: Scope, work: (tx: Queryable) => Promise<T>): Promise<T>;
   listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>;
+  /** Takes an advisory lock if no other session holds it (undefined when one does). */
+  tryExclusiveLock(lockId: number): Promise<ExclusiveLock | undefined>;
   close(): Promise<void>;
 }
 

@@ -18,6 +18,8 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   const run = async <Row>(target: Pick<PGlite, 'query'>, sql: string, params?: readonly unknown[]) =>
     (await target.query<Row>(sql, params ? [...params] : undefined)).rows;
 
+  // PGlite is one session in this process: a lock is held by whoever in the process took it first.
+  const heldLocks = new Set<number>();
   const database: Database = {
     kind: 'pglite',
     query: (sql, params) => run(pg, sql, params),
@@ -41,6 +43,16 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     async listen(channel: string, handlers: NotificationHandlers) {
       const unsubscribe = await pg.listen(channel, handlers.onMessage);
       return unsubscribe;
+    },
+    async tryExclusiveLock(lockId: number) {
+      if (heldLocks.has(lockId)) return undefined;
+      heldLocks.add(lockId);
+      return {
+        lost: new Promise<void>(() => {}),
+        release: async () => {
+          heldLocks.delete(lockId);
+        },
+      };
     },
     close: () => pg.close(),
   };

@@ -6,6 +6,7 @@ import pg from 'pg';
 import {
   type Database,
   DatabaseUnavailableError,
+  type ExclusiveLock,
   enterScope,
   type NotificationHandlers,
   type Queryable,
@@ -89,6 +90,7 @@ export async function openPostgres(connectionString: string, poolSize = 20): Pro
         await stop();
       };
     },
+    tryExclusiveLock: (lockId) => holdAdvisoryLock(connectionString, lockId),
     async close() {
       await Promise.all([...listeners].map((stop) => stop()));
       await pool.end();
@@ -140,6 +142,40 @@ async function listenForever(
     if (retryTimer) clearTimeout(retryTimer);
     await current?.end().catch(() => {});
   };
+}
+
+/**
+ * pg_try_advisory_lock on a connection of its own: the lock lives exactly as long as that session, so a
+ * node that dies (or loses the database) frees it for another. TCP keepalive makes a silently broken
+ * connection count as lost too.
+ */
+async function holdAdvisoryLock(
+  connectionString: string,
+  lockId: number,
+): Promise<ExclusiveLock | undefined> {
+  const client = new pg.Client({
+    connectionString,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+  });
+  let markLost = () => {};
+  const lost = new Promise<void>((resolve) => {
+    markLost = resolve;
+  });
+  client.on('error', markLost);
+  client.on('end', markLost);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+      lockId,
+    ]);
+    if (rows[0]?.locked) return { lost, release: () => client.end().catch(() => {}) };
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw asUnavailable(error);
+  }
+  await client.end().catch(() => {});
+  return undefined;
 }
 
 const statementNames = new Map<string, string>();

@@ -26,6 +26,7 @@ export function tracedDatabase(db: Database, tracer: Tracer): Database {
         db.scoped(scope, (tx) => work(tracedQueryable(tx))),
       ),
     listen: (channel, handlers) => db.listen(channel, handlers),
+    tryExclusiveLock: (lockId) => db.tryExclusiveLock(lockId),
     close: () => db.close(),
   };
 }

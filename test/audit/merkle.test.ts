@@ -6,11 +6,16 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { canonicalForm, eventHash } from '../../src/audit/chain.ts';
 import {
+  appendLeaf,
   consistencyProof,
   eventLeafHash,
+  frontierFromHex,
+  frontierOf,
+  frontierToHex,
   inclusionProof,
   leafHash,
   rootOf,
+  rootOfFrontier,
   verifyConsistency,
   verifyInclusion,
 } from '../../src/audit/merkle.ts';
@@ -53,6 +58,22 @@ describe('Merkle trees (RFC 9162 §2.1)', () => {
       rootOf([]).toString('hex'),
       'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     );
+  });
+
+  test("a sequencer's frontier gives the CT roots, and the root of every size up to 70 leaves", () => {
+    for (const [i, root] of CT_ROOTS.entries()) {
+      assert.equal(rootOfFrontier(frontierOf(leaves.slice(0, i + 1))).toString('hex'), root);
+    }
+    const many = Array.from({ length: 70 }, (_, i) => leafHash(Buffer.from([i])));
+    const frontier: Buffer[] = [];
+    for (const [i, leaf] of many.entries()) {
+      appendLeaf(frontier, BigInt(i), leaf);
+      // One node per set bit of the size, and the same root as the tree built from every leaf.
+      assert.equal(frontier.length, (i + 1).toString(2).replaceAll('0', '').length);
+      assert.deepEqual(rootOfFrontier(frontier), rootOf(many.slice(0, i + 1)), `size ${i + 1}`);
+    }
+    assert.deepEqual(frontierFromHex(frontierToHex(frontier)), frontier);
+    assert.equal(rootOfFrontier([]).toString('hex'), rootOf([]).toString('hex'));
   });
 
   test('every inclusion and consistency proof of every size verifies, and a changed one does not', () => {

@@ -19,7 +19,7 @@ import { badForm } from '../page-error.ts';
 import { csrfField, renderPage } from './layout.ts';
 
 const DAY_MS = 86_400_000;
-/** Events still being committed carry recorded_at a moment in the past; stay clear of them. */
+/** The sequencer places events within moments of their commit; stay clear of the newest. */
 const SETTLE_MS = 2_000;
 const KEYS_PATH = '/.well-known/tessera-audit-keys.json';
 const KEYS_FILE = 'tessera-audit-keys.json';

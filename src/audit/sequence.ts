@@ -1,0 +1,236 @@
+// Sequencing: gives unsequenced events (see append.ts) their place. For each chain, in ingestion order, an
+// event gets the next position, a recorded_at that never decreases along the chain (the database's clock,
+// never below the chain's last), its chain hash over the previous one, and its leaf in the chain's Merkle
+// tree. One statement then writes the events and moves the heads, but only from where this sequencer saw
+// them: if another sequencer moved a head or placed an event first, the statement writes nothing and the
+// caller starts again from the database. So sequencers racing (a node taking over, a CLI seal) can waste
+// work but never fork a chain; the advisory lock in sequencer.ts only keeps them from racing in the first
+// place.
+import type { Queryable } from '../db/database.ts';
+import { eventHash, GENESIS_HASH, type HashedFields } from './chain.ts';
+import type { AuditDetail } from './event.ts';
+import { appendLeaf, eventLeafHash, frontierFromHex, frontierOf, frontierToHex } from './merkle.ts';
+import { leafHashes } from './tree-store.ts';
+
+/** Where a chain ends, and the right edge of its Merkle tree. */
+export interface ChainTip {
+  seq: bigint;
+  hash: string;
+  recordedAt: Date;
+  frontier: Buffer[];
+}
+
+export interface PendingEvent {
+  seq: string;
+  id: string;
+  chain_id: string;
+  occurred_at: Date | string;
+  request_id: string | null;
+  partner_id: string | null;
+  environment: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  method: string | null;
+  path: string | null;
+  status: number | null;
+  error_code: string | null;
+  client_ip: string | null;
+  user_agent: string | null;
+  latency_ms: number | null;
+  detail: AuditDetail | null;
+  /** The database's clock when the batch was read, to the millisecond. */
+  now: Date | string;
+}
+
+export interface SequencedEvent {
+  id: string;
+  chain_seq: string;
+  recorded_at: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface SequencedBatch {
+  events: SequencedEvent[];
+  /** The heads as the batch expects to find them, and as it leaves them. */
+  before: Map<string, { seq: bigint; hash: string }>;
+  after: Map<string, ChainTip>;
+}
+
+/**
+ * What a statement meets when another sequencer got there first: our check (a head moved, an event already
+ * placed), the position already taken (unique_violation), or the two waiting on each other's rows
+ * (deadlock_detected). Each leaves nothing written.
+ */
+const ANOTHER_SEQUENCER = new Set(['TSA01', '23505', '40P01']);
+
+/** Up to `limit` unsequenced events, in ingestion order (up to ingestion number `through`, when given). */
+export async function readPending(db: Queryable, limit: number, through?: string): Promise<PendingEvent[]> {
+  return db.query<PendingEvent>(
+    `SELECT seq::text AS seq, id, chain_id, occurred_at, request_id, partner_id, environment, actor_type,
+            actor_id, action, method, path, status, error_code, client_ip, user_agent, latency_ms, detail,
+            date_trunc('milliseconds', statement_timestamp()) AS now
+       FROM audit_events WHERE chain_seq IS NULL AND ($2::bigint IS NULL OR audit_events.seq <= $2)
+      ORDER BY audit_events.seq LIMIT $1`,
+    [limit, through ?? null],
+  );
+}
+
+/** The current tips of these chains, creating the heads of new chains. */
+export async function loadTips(db: Queryable, chainIds: readonly string[]): Promise<Map<string, ChainTip>> {
+  await db.query(
+    `INSERT INTO audit_chain_heads (chain_id, chain_seq, hash, frontier)
+     SELECT id, 0, $2, '' FROM unnest($1::text[]) AS id ON CONFLICT (chain_id) DO NOTHING`,
+    [chainIds, GENESIS_HASH],
+  );
+  const rows = await db.query<{
+    chain_id: string;
+    chain_seq: string;
+    hash: string;
+    recorded_at: Date | string | null;
+    frontier: string | null;
+  }>(
+    `SELECT chain_id, chain_seq::text AS chain_seq, hash, recorded_at, frontier
+       FROM audit_chain_heads WHERE chain_id = ANY($1::text[])`,
+    [chainIds],
+  );
+  const tips = new Map<string, ChainTip>();
+  for (const row of rows) {
+    const seq = BigInt(row.chain_seq);
+    tips.set(row.chain_id, {
+      seq,
+      hash: row.hash,
+      recordedAt: new Date(row.recorded_at ?? 0),
+      frontier:
+        row.frontier === null ? await rebuildFrontier(db, row.chain_id, seq) : frontierFromHex(row.frontier),
+    });
+  }
+  return tips;
+}
+
+/** Chains last moved before frontiers were kept (ledger v1 and early v2): once, from their leaves. */
+async function rebuildFrontier(db: Queryable, chainId: string, size: bigint): Promise<Buffer[]> {
+  const leaves = await leafHashes(db, chainId, size);
+  if (!leaves) throw new Error(`audit chain ${chainId} has a gap below position ${size}`);
+  return frontierOf(leaves);
+}
+
+/** Places `pending` after `tips` (which it advances: pass copies to keep the originals). Pure. */
+export function sequenceBatch(pending: readonly PendingEvent[], tips: Map<string, ChainTip>): SequencedBatch {
+  const before = new Map<string, { seq: bigint; hash: string }>();
+  const events = pending.map((event) => {
+    const tip = tips.get(event.chain_id);
+    if (!tip) throw new Error(`audit chain head ${event.chain_id} is unknown`);
+    if (!before.has(event.chain_id)) before.set(event.chain_id, { seq: tip.seq, hash: tip.hash });
+    const recordedAt = new Date(Math.max(new Date(event.now).getTime(), tip.recordedAt.getTime()));
+    const fields: HashedFields = {
+      ...eventFields(event),
+      chain_seq: (tip.seq + 1n).toString(),
+      recorded_at: recordedAt.toISOString(),
+    };
+    const hash = eventHash(tip.hash, fields);
+    appendLeaf(tip.frontier, tip.seq, eventLeafHash(hash));
+    const sequenced = {
+      id: event.id,
+      chain_seq: fields.chain_seq,
+      recorded_at: fields.recorded_at,
+      prev_hash: tip.hash,
+      hash,
+    };
+    tip.seq += 1n;
+    tip.hash = hash;
+    tip.recordedAt = recordedAt;
+    return sequenced;
+  });
+  const after = new Map([...before.keys()].map((id) => [id, tips.get(id) as ChainTip]));
+  return { events, before, after };
+}
+
+function eventFields(event: PendingEvent): Omit<HashedFields, 'chain_seq' | 'recorded_at'> {
+  return {
+    id: event.id,
+    chain_id: event.chain_id,
+    occurred_at: new Date(event.occurred_at).toISOString(),
+    request_id: event.request_id,
+    partner_id: event.partner_id,
+    environment: event.environment,
+    actor_type: event.actor_type,
+    actor_id: event.actor_id,
+    action: event.action,
+    method: event.method,
+    path: event.path,
+    status: event.status === null ? null : Number(event.status),
+    error_code: event.error_code,
+    client_ip: event.client_ip,
+    user_agent: event.user_agent,
+    latency_ms: event.latency_ms === null ? null : Number(event.latency_ms),
+    detail: event.detail,
+  };
+}
+
+/** Writes a batch in one statement. False when another sequencer got there first (nothing was written). */
+export async function commitBatch(db: Queryable, batch: SequencedBatch): Promise<boolean> {
+  const chains = [...batch.after.keys()];
+  const { events } = batch;
+  try {
+    await db.query(
+      `WITH moved AS (
+         UPDATE audit_chain_heads h
+            SET chain_seq = t.seq, hash = t.hash, recorded_at = t.recorded_at, frontier = t.frontier
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[],
+                       $7::text[]) AS t(chain_id, seq, hash, recorded_at, frontier, expected_seq, expected_hash)
+          WHERE h.chain_id = t.chain_id AND h.chain_seq = t.expected_seq AND h.hash = t.expected_hash
+         RETURNING 1),
+       placed AS (
+         UPDATE audit_events e
+            SET chain_seq = s.chain_seq, recorded_at = s.recorded_at, prev_hash = s.prev_hash, hash = s.hash
+           FROM unnest($8::text[], $9::bigint[], $10::timestamptz[], $11::text[], $12::text[])
+                AS s(id, chain_seq, recorded_at, prev_hash, hash)
+          WHERE e.id = s.id AND e.chain_seq IS NULL
+         RETURNING 1)
+       SELECT tessera_expect_sequenced((SELECT count(*) FROM moved), $13::int,
+                                       (SELECT count(*) FROM placed), $14::int)`,
+      [
+        chains,
+        chains.map((id) => batch.after.get(id)?.seq.toString()),
+        chains.map((id) => batch.after.get(id)?.hash),
+        chains.map((id) => batch.after.get(id)?.recordedAt.toISOString()),
+        chains.map((id) => frontierToHex(batch.after.get(id)?.frontier ?? [])),
+        chains.map((id) => batch.before.get(id)?.seq.toString()),
+        chains.map((id) => batch.before.get(id)?.hash),
+        events.map((e) => e.id),
+        events.map((e) => e.chain_seq),
+        events.map((e) => e.recorded_at),
+        events.map((e) => e.prev_hash),
+        events.map((e) => e.hash),
+        chains.length,
+        events.length,
+      ],
+    );
+    return true;
+  } catch (error) {
+    if (ANOTHER_SEQUENCER.has(String((error as { code?: unknown }).code))) return false;
+    throw error;
+  }
+}
+
+/**
+ * Sequences every event ingested before the call, reading the heads afresh for each batch: for the seal of a CLI or an
+ * export that must see every event so far, and for tests. Retries when another sequencer got there first.
+ */
+export async function sequenceAllPending(db: Queryable, batchSize = 2_000): Promise<number> {
+  // Only what was ingested before the call: under a steady stream of new events this still ends.
+  const [last] = await db.query<{ seq: string }>(
+    'SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events',
+  );
+  let placed = 0;
+  for (let conflicts = 0; conflicts < 100; ) {
+    const pending = await readPending(db, batchSize, last?.seq ?? '0');
+    if (pending.length === 0) return placed;
+    const tips = await loadTips(db, [...new Set(pending.map((e) => e.chain_id))].sort());
+    if (await commitBatch(db, sequenceBatch(pending, tips))) placed += pending.length;
+    else conflicts++;
+  }
+  throw new Error('audit events could not be sequenced: another sequencer kept moving the chains');
+}
