@@ -1,8 +1,10 @@
-// Group commit for audit events: requests hand their event to the writer and wait; the writer commits
-// whatever has queued as one batch, at most one batch in flight at a time. While a batch commits the next
-// one fills, so durability costs each request a share of one commit rather than a round trip of its own.
-// A response is released only once its event is durable. A batch is one autocommit INSERT of unsequenced
-// events (append.ts); the sequencer is told at once, so it places them without waiting for its next look.
+// Group commit for audit events: requests hand their event to the writer and wait; a response is released
+// only once its event is durable. A batch is one autocommit INSERT of unsequenced events (append.ts), which
+// takes no lock, so several batches may be committing at once. When fewer than `maxInFlight` are, an event
+// is written at once (a quiet node adds one commit to a request, nothing more); when all are busy, events
+// queue and go together in the next batch, so under load durability costs each request a share of one
+// commit rather than a round trip of its own. The sequencer is told after each batch, so it places the
+// events without waiting for its next look.
 import type { Database } from '../db/database.ts';
 import { appendAuditEvents } from './append.ts';
 import type { AuditEventInput } from './event.ts';
@@ -15,15 +17,15 @@ interface Pending {
 
 export class GroupCommitWriter {
   #queue: Pending[] = [];
-  #flushing: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+  #scheduled = false;
   #batches = 0;
 
   constructor(
     private readonly db: Database,
     private readonly afterBatch: () => void = () => {},
     private readonly maxBatch = 500,
-    private readonly maxDelayMs = 2,
+    private readonly maxInFlight = 4,
   ) {}
 
   get batches(): number {
@@ -38,36 +40,44 @@ export class GroupCommitWriter {
   record(event: AuditEventInput): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ event, resolve, reject });
-      if (this.#queue.length >= this.maxBatch) this.#kick();
-      else this.#timer ??= setTimeout(() => this.#kick(), this.maxDelayMs);
+      this.#schedule();
     });
   }
 
   /** Resolves once everything queued so far is durable (used at shutdown). */
   async drain(): Promise<void> {
-    while (this.#queue.length > 0 || this.#flushing) {
-      this.#kick();
-      await this.#flushing;
+    while (this.#queue.length > 0 || this.#inFlight.size > 0) {
+      this.#flushWhileRoom();
+      await Promise.allSettled(this.#inFlight);
     }
   }
 
-  #kick(): void {
-    if (this.#timer) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    if (this.#flushing || this.#queue.length === 0) return;
-    this.#flushing = this.#flush().finally(() => {
-      this.#flushing = undefined;
-      if (this.#queue.length > 0) this.#kick();
+  /** Events recorded in the same tick go in one batch: flush once the current tick's work is done. */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#flushWhileRoom();
     });
   }
 
-  async #flush(): Promise<void> {
-    const batch = this.#queue.splice(0, this.maxBatch);
-    const events = batch.map((p) => p.event);
+  #flushWhileRoom(): void {
+    while (this.#queue.length > 0 && this.#inFlight.size < this.maxInFlight) {
+      const flush: Promise<void> = this.#flush(this.#queue.splice(0, this.maxBatch)).finally(() => {
+        this.#inFlight.delete(flush);
+        this.#flushWhileRoom();
+      });
+      this.#inFlight.add(flush);
+    }
+  }
+
+  async #flush(batch: Pending[]): Promise<void> {
     try {
-      await appendAuditEvents(this.db, events);
+      await appendAuditEvents(
+        this.db,
+        batch.map((p) => p.event),
+      );
       this.#batches++;
       for (const pending of batch) pending.resolve();
       this.afterBatch();
