@@ -96,8 +96,12 @@ export class UpstreamPool {
       request.on('response', (answer: IncomingMessage) => {
         response = answer;
         const elapsedMs = elapsed();
-        answer.once('close', () => clearTimeout(deadline));
         answer.once('readable', () => settle({ kind: 'response', response: answer, elapsedMs }));
+        answer.once('close', () => {
+          clearTimeout(deadline);
+          // Closed before its first body byte: the upstream hung up after its headers.
+          settle({ kind: 'unavailable', elapsedMs: elapsed() });
+        });
       });
       request.on('error', (error) => {
         if (settled) return; // the response stream reports its own failure to whoever reads it

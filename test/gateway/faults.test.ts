@@ -53,7 +53,8 @@ for (const target of databaseTargets()) {
         res.end(failing ? '{"error":"database is down"}' : '{"id":"trf_1"}');
       });
       // Stalls the first time it sees an Idempotency-Key (or on every read): after its headers
-      // (`headers`), after its headers and part of the body (`partial`), or before anything (`silent`).
+      // (`headers`), after its headers and part of the body (`partial`), or before anything (`silent`);
+      // or hangs up just after its headers (`hangup`).
       // The retry of a write is answered at once.
       const [stall, stallUrl] = await listen((req, res) => {
         req.resume();
@@ -70,6 +71,7 @@ for (const target of databaseTargets()) {
         res.writeHead(200, { 'content-type': 'application/json' });
         if (mode === 'partial') res.write('{"id":"acc_');
         else res.flushHeaders();
+        if (mode === 'hangup') setTimeout(() => res.socket?.destroy(), 50);
       });
       servers.push(slow, flaky, stall);
       const downUrl = `http://127.0.0.1:${await freePort()}`;
@@ -137,6 +139,14 @@ ${route('/v1/down', 'GET, POST', 'down')}${route('/v1/slow', 'GET, POST', 'slow'
         elapsed >= TIMEOUT_MS && elapsed < TIMEOUT_MS + 2_000,
         `answered after ${Math.round(elapsed)} ms`,
       );
+    });
+
+    test('an upstream that hangs up after its headers is 502 upstream.unavailable, at once', async () => {
+      const started = performance.now();
+      const reply = await h.a.test.get('/v1/stall/hangup');
+      assert.equal(reply.status, 502);
+      assert.equal(reply.body.code, 'upstream.unavailable');
+      assert.ok(performance.now() - started < TIMEOUT_MS, 'not held until the timeout');
     });
 
     test('a read whose body stalls after it began streaming is cut at the timeout, not left hanging', async () => {
