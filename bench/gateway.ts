@@ -9,9 +9,15 @@
 //   metrics) on PostgreSQL. Tessera and nginx each get the server core; the generator and the upstream the
 //   other one.
 // 1. 64 connections, as fast as they go: throughput, p50/p99. Target: Tessera ≥ 0.5 × nginx (A B B A).
+//    For reference, the built-in GET /v1/me on the same node (same stages, same durable audit event,
+//    nothing forwarded), not judged.
 // 2. At half of Tessera's throughput from (1), a fixed rate: a latency probe (one connection, sequential,
 //    microsecond timer) measures p50 direct and through Tessera under that load; the difference is
-//    Tessera's added latency. Target: ≤ 1 ms.
+//    Tessera's added latency. Target: ≤ 1 ms. nginx and GET /v1/me are probed at the same rate, and the
+//    durability floor (one durable commit on this PostgreSQL) is measured, since every answer waits for
+//    its audit event's commit.
+// The rate limit and the per-key concurrency cap run on every request but are set far above what a run
+// reaches; every phase checks that all its answers were 2xx.
 // Writes the table to stdout and replaces the gateway section of bench/RESULTS.md.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -30,6 +36,7 @@ import { createKey } from '../src/keys/store.ts';
 import { createLogger } from '../src/log.ts';
 import { createPartner } from '../src/partners/store.ts';
 import { runInChild } from './support/child.ts';
+import { measureCommitFloor } from './support/commit-floor.ts';
 import { asMeasurement, compareInterleaved, refused, statusMix } from './support/compare.ts';
 import { coreLayout, onGeneratorCore, pinServerProcess } from './support/cpus.ts';
 import type { ProbePlan, ProbeResult } from './support/latency-probe.ts';
@@ -38,11 +45,20 @@ import type { LoadPlan, LoadResult } from './support/load-plan.ts';
 import { type Nginx, nginxBinary, startNginx } from './support/nginx.ts';
 import { type BenchOptions, benchOptions } from './support/options.ts';
 import { createBenchDatabase } from './support/postgres.ts';
-import { resultsNotes, resultsTable, type ScenarioRow } from './support/report.ts';
+import { type Check, resultsNotes, resultsTable, type ScenarioRow } from './support/report.ts';
 import { isMain, progress } from './support/standalone.ts';
 
 const CONNECTIONS = 64;
+/**
+ * Far above anything a run reaches (a few thousand requests a second, 65 connections at most: 64 for the
+ * generator and one for the probe), so the rate limit and the per-key concurrency cap count every request
+ * but never refuse one. The stages still run on every request.
+ */
+const LIMIT_PER_MINUTE = 10_000_000;
+const MAX_CONCURRENT_PER_KEY = 4 * CONNECTIONS;
 const PATH = '/v1/accounts/acc_1';
+/** The built-in read with the same stages and the same durable audit event, and nothing forwarded. */
+const ME_PATH = '/v1/me';
 const UPSTREAM = fileURLToPath(new URL('./support/upstream-server.ts', import.meta.url));
 const PROBE = fileURLToPath(new URL('./support/latency-probe.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -76,7 +92,8 @@ async function startGatewayNode(
     PORT: '0',
     TESSERA_ADMIN_TOKEN: randomToken(),
     TESSERA_LOG_LEVEL: 'silent',
-    TESSERA_RATE_LIMIT_PER_MINUTE: '10000000',
+    TESSERA_RATE_LIMIT_PER_MINUTE: String(LIMIT_PER_MINUTE),
+    TESSERA_MAX_CONCURRENT_PER_KEY: String(MAX_CONCURRENT_PER_KEY),
     TESSERA_GATEWAY_CONFIG: configFile,
     TESSERA_GATEWAY_SIGNING_KEY_FILE: signingKey,
     TESSERA_PUBLIC_URL: 'https://api.bench.example',
@@ -84,7 +101,11 @@ async function startGatewayNode(
   const tessera = await createTessera(config, { db, logger: createLogger('silent') });
   const url = await tessera.listen();
   const actor = new Actor('system', 'bench');
-  const partner = await createPartner(db, actor, { name: 'Bench Bank' });
+  // The partner's own limit, when set, wins over the node's default: set it as high, explicitly.
+  const partner = await createPartner(db, actor, {
+    name: 'Bench Bank',
+    rateLimitPerMinute: LIMIT_PER_MINUTE,
+  });
   const issued = await createKey(db, actor, {
     partnerId: partner.id,
     environment: 'test',
@@ -105,9 +126,10 @@ async function latencyUnderLoad(
   headers: Record<string, string>,
   seconds: number,
 ): Promise<{ load: LoadResult; probe: ProbeResult }> {
+  const path = target.requests[0]?.path ?? PATH;
   const [load, probed] = await Promise.all([
     runLoad({ ...target, seconds }),
-    probe({ url: target.url, path: PATH, headers, seconds: Math.max(1, seconds - 1) }),
+    probe({ url: target.url, path, headers, seconds: Math.max(1, seconds - 1) }),
   ]);
   return { load, probe: probed };
 }
@@ -124,12 +146,13 @@ export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]
     node = await startGatewayNode(upstream.port, dir, database.db);
     nginx = await startNginx(binary, upstream.port, CONNECTIONS, onServerCore);
     const auth = { authorization: `Bearer ${node.key}` };
-    const read = (url: string, headers: Record<string, string> = {}) => ({
+    const read = (url: string, headers: Record<string, string> = {}, path = PATH) => ({
       url,
       connections: CONNECTIONS,
-      requests: [{ method: 'GET' as const, path: PATH, headers }],
+      requests: [{ method: 'GET' as const, path, headers }],
       order: 'cycle' as const,
     });
+    const me = read(node.url, auth, ME_PATH);
     const direct = read(`http://127.0.0.1:${upstream.port}`);
 
     progress('gateway: direct to the upstream, 64 connections');
@@ -143,13 +166,22 @@ export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]
       options.warmupSeconds,
     );
 
+    progress('gateway: reference, the built-in GET /v1/me on the same node, 64 connections');
+    await runLoad({ ...me, seconds: options.warmupSeconds });
+    const meMax = await runLoad({ ...me, seconds: options.seconds });
+
     const rate = Math.max(1, Math.round(max.measured.okPerSecond / 2));
     progress(`gateway: latency at half of Tessera's throughput (${rate} req/s)`);
     const atRateDirect = await latencyUnderLoad({ ...direct, rate }, {}, options.seconds);
     const atRateTessera = await latencyUnderLoad({ ...read(node.url, auth), rate }, auth, options.seconds);
     const atRateNginx = await latencyUnderLoad({ ...read(nginx.url), rate }, {}, options.seconds);
-    const added = Math.round((atRateTessera.probe.p50 - atRateDirect.probe.p50) * 1000) / 1000;
-    const addedNginx = Math.round((atRateNginx.probe.p50 - atRateDirect.probe.p50) * 1000) / 1000;
+    const atRateMe = await latencyUnderLoad({ ...me, rate }, auth, options.seconds);
+    const addedBy = (side: { probe: ProbeResult }) =>
+      Math.round((side.probe.p50 - atRateDirect.probe.p50) * 1000) / 1000;
+    const added = addedBy(atRateTessera);
+    const addedNginx = addedBy(atRateNginx);
+    progress('gateway: the durability floor, one durable commit on this PostgreSQL');
+    const floor = await measureCommitFloor(database.db, Math.min(options.seconds, 4));
 
     return [
       {
@@ -178,6 +210,16 @@ export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]
         ],
       },
       {
+        scenario: 'gateway (reference): built-in GET /v1/me on the same node vs nginx, 64 connections',
+        measured: asMeasurement('Tessera GET /v1/me', meMax),
+        baseline: asMeasurement('nginx (the rounds above)', max.baseline),
+        checks: [{ label: `every request answered 2xx (${statusMix(meMax)})`, ok: refused(meMax) === 0 }],
+        notes: [
+          'what the same stages and durable audit cost with nothing forwarded: the ceiling the gateway route can approach on this node; not judged',
+          `one round of ${options.seconds} s after ${options.warmupSeconds} s warm-up`,
+        ],
+      },
+      {
         scenario: `gateway: added p50 at half of Tessera's max (${rate} req/s), probe`,
         measured: {
           label: 'Tessera (probe)',
@@ -193,10 +235,18 @@ export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]
           p50: atRateDirect.probe.p50,
           p99: atRateDirect.probe.p99,
         },
-        checks: [{ label: `Tessera's added p50: ${added} ms (target ≤ 1 ms)`, ok: added <= 1 }],
+        checks: [
+          { label: `Tessera's added p50: ${added} ms (target ≤ 1 ms)`, ok: added <= 1 },
+          allAnswered2xx('direct', atRateDirect),
+          allAnswered2xx('Tessera', atRateTessera),
+          allAnswered2xx('nginx', atRateNginx),
+          allAnswered2xx('GET /v1/me', atRateMe),
+        ],
         notes: [
           `a generator holds ${rate} req/s (64 connections) while a probe (1 connection, sequential, microsecond timer) measures latency; probe samples: direct ${atRateDirect.probe.samples}, Tessera ${atRateTessera.probe.samples}, nginx ${atRateNginx.probe.samples}`,
           `nginx at the same rate: probe p50 ${atRateNginx.probe.p50} ms, p99 ${atRateNginx.probe.p99} ms (added p50 ${addedNginx} ms)`,
+          `the built-in GET /v1/me at the same rate (same stages and durable audit, nothing forwarded): probe p50 ${atRateMe.probe.p50} ms, p99 ${atRateMe.probe.p99} ms (added p50 ${addedBy(atRateMe)} ms)`,
+          `durability floor: one durable commit on this PostgreSQL (autocommit one-row INSERT, one connection, synchronous_commit=${floor.synchronousCommit}, wal_sync_method=${floor.walSyncMethod}) p50 ${floor.p50} ms, p99 ${floor.p99} ms over ${floor.samples} commits; every Tessera answer waits for its audit event's commit`,
           `generator's own view (whole ms): direct p50 ${atRateDirect.load.p50} ms / p99 ${atRateDirect.load.p99} ms; Tessera p50 ${atRateTessera.load.p50} ms / p99 ${atRateTessera.load.p99} ms; nginx p50 ${atRateNginx.load.p50} ms / p99 ${atRateNginx.load.p99} ms`,
         ],
       },
@@ -208,6 +258,15 @@ export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]
     await database.drop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The check that a latency phase measured answers, not refusals: generator and probe both all 2xx. */
+function allAnswered2xx(side: string, phase: { load: LoadResult; probe: ProbeResult }): Check {
+  const probed = { ...phase.probe, timeouts: 0 };
+  return {
+    label: `every ${side} request at this rate answered 2xx (generator ${statusMix(phase.load)}; probe ${statusMix(probed)})`,
+    ok: refused(phase.load) === 0 && refused(probed) === 0,
+  };
 }
 
 function onServerCore(command: string, args: string[]): { command: string; args: string[] } {

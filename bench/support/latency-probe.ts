@@ -1,6 +1,8 @@
 // A latency probe: one keep-alive connection sending requests one after another for a while, timing each
 // with performance.now(). autocannon reports whole milliseconds; a proxy's added latency needs finer ones.
-// Runs in its own process (started by runInChild) beside a load generator that holds the rate.
+// Runs in its own process (started by runInChild) beside a load generator that holds the rate. Every answer
+// is counted by status; only 2xx answers are latency samples, and the caller checks the status mix (a probe
+// that stopped at its first 429 would hide how many of its requests were refused).
 import { Agent, request } from 'node:http';
 
 export interface ProbePlan {
@@ -11,7 +13,12 @@ export interface ProbePlan {
 }
 
 export interface ProbeResult {
+  /** 2xx answers: the latency samples. */
   samples: number;
+  /** Every answer, by HTTP status. */
+  statuses: Record<string, number>;
+  /** Requests that got no answer (connection refused or reset). */
+  errors: number;
   /** Milliseconds, to the microsecond. */
   p50: number;
   p99: number;
@@ -19,30 +26,42 @@ export interface ProbeResult {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-function once(plan: ProbePlan): Promise<number> {
+/** `status` is undefined when the request got no answer at all. */
+type Answer = { status: number | undefined; ms: number };
+
+function once(plan: ProbePlan): Promise<Answer> {
   const started = performance.now();
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const outgoing = request(`${plan.url}${plan.path}`, { agent, headers: plan.headers }, (response) => {
       response.resume();
       response.on('end', () =>
-        response.statusCode === 200
-          ? resolve(performance.now() - started)
-          : reject(new Error(`status ${response.statusCode}`)),
+        resolve({ status: response.statusCode ?? 0, ms: performance.now() - started }),
       );
     });
-    outgoing.on('error', reject);
+    outgoing.on('error', () => resolve({ status: undefined, ms: performance.now() - started }));
     outgoing.end();
   });
 }
 
 async function probe(plan: ProbePlan): Promise<ProbeResult> {
   const samples: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
   const end = performance.now() + plan.seconds * 1000;
-  while (performance.now() < end) samples.push(await once(plan));
+  while (performance.now() < end) {
+    const answer = await once(plan);
+    if (answer.status === undefined) {
+      errors++;
+      await new Promise((resolve) => setTimeout(resolve, 10)); // a refused connection fails at once
+      continue;
+    }
+    statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+    if (answer.status >= 200 && answer.status < 300) samples.push(answer.ms);
+  }
   samples.sort((a, b) => a - b);
   const at = (q: number) =>
     Math.round((samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0) * 1000) / 1000;
-  return { samples: samples.length, p50: at(0.5), p99: at(0.99) };
+  return { samples: samples.length, statuses, errors, p50: at(0.5), p99: at(0.99) };
 }
 
 process.once('message', (plan: ProbePlan) => {

@@ -13,7 +13,13 @@ import { partnerResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { StoredGatewayResponse, WriteLeases } from './lease.ts';
 import type { GatewayMetrics, UpstreamErrorKind } from './metrics.ts';
 import type { AssertionKeys } from './signing-key.ts';
-import { type ForwardOutcome, type OutgoingRequest, readBounded, type UpstreamPool } from './upstream.ts';
+import {
+  type BodyOutcome,
+  type ForwardOutcome,
+  type OutgoingRequest,
+  readBounded,
+  type UpstreamPool,
+} from './upstream.ts';
 
 export interface ForwarderDeps {
   readonly keys: AssertionKeys;
@@ -35,7 +41,7 @@ export class Forwarder {
   async read(pool: UpstreamPool, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const name = pool.upstream.name;
     const finished = this.deps.metrics.started(name);
-    const outcome = await pool.forward(await this.#outgoing(pool, request, undefined));
+    const outcome = await pool.forward(this.#outgoing(pool, request, undefined));
     if (outcome.kind !== 'response') {
       finished();
       throw this.#failure(request, name, outcome.kind, outcome.elapsedMs);
@@ -71,12 +77,13 @@ export class Forwarder {
       ctx.auditedInTransaction = true;
     };
     const finished = this.deps.metrics.started(name);
+    const started = this.deps.now();
     let outcome: ForwardOutcome;
-    let body: Buffer | undefined;
+    let read: BodyOutcome | undefined;
     try {
-      outcome = await pool.forward(await this.#outgoing(pool, request, idempotencyKey));
+      outcome = await pool.forward(this.#outgoing(pool, request, idempotencyKey));
       if (outcome.kind === 'response')
-        body = await readBounded(outcome.response, this.deps.maxStoredResponseBytes);
+        read = await readBounded(outcome.response, this.deps.maxStoredResponseBytes);
     } finally {
       finished();
     }
@@ -86,13 +93,18 @@ export class Forwarder {
       throw error;
     }
     const { response } = outcome;
-    this.#answered(request, name, response, outcome.elapsedMs);
-    if (body === undefined) {
-      // Too large to store for a replay: the partner gets an error and may retry (the upstream dedupes).
-      const error = this.#failure(request, name, 'invalid_response', outcome.elapsedMs);
+    if (read?.kind !== 'body') {
+      // The body stalled past the deadline, broke off, or is too large to store for a replay: the partner
+      // gets an error and the key stays free for the retry (the upstream dedupes on Idempotency-Key).
+      const kind = bodyFailure(read);
+      if (kind === 'invalid_response')
+        this.deps.metrics.answered(name, response.statusCode ?? 0, outcome.elapsedMs);
+      const error = this.#failure(request, name, kind, this.deps.now() - started, response.statusCode);
       await release(error.status);
       throw error;
     }
+    this.#answered(request, name, response, outcome.elapsedMs);
+    const { body } = read;
     const status = response.statusCode ?? 502;
     if (status >= 500) {
       await release(status);
@@ -104,18 +116,18 @@ export class Forwarder {
     return reply.code(status).headers(partnerResponseHeaders(response.headers)).send(body);
   }
 
-  async #outgoing(
+  #outgoing(
     pool: UpstreamPool,
     request: FastifyRequest,
     idempotencyKey: string | undefined,
-  ): Promise<OutgoingRequest> {
+  ): OutgoingRequest {
     const ctx = request.tessera;
     const key = ctx.key;
     if (!key) throw new Error('a gateway route ran before authentication');
     const target = request.raw.url ?? request.url;
     const body = idempotencyKey === undefined ? undefined : (request.rawBody ?? Buffer.alloc(0));
     const digest = body && body.length > 0 ? contentDigest(body) : undefined;
-    const assertion = await signAssertion(
+    const assertion = signAssertion(
       this.deps.keys.current,
       {
         issuer: this.deps.issuer,
@@ -153,12 +165,18 @@ export class Forwarder {
     };
   }
 
-  #failure(request: FastifyRequest, upstream: string, kind: UpstreamErrorKind, elapsedMs: number): ApiError {
+  #failure(
+    request: FastifyRequest,
+    upstream: string,
+    kind: UpstreamErrorKind,
+    elapsedMs: number,
+    upstreamStatus?: number,
+  ): ApiError {
     this.deps.metrics.failed(upstream, kind);
     const code = kind === 'invalid_response' ? 'upstream.invalid_response' : FAILURES[kind];
     request.tessera.auditDetail = {
-      ...request.tessera.auditDetail,
       upstream,
+      ...(upstreamStatus === undefined ? {} : { upstream_status: upstreamStatus }),
       upstream_error: kind,
       upstream_latency_ms: Math.round(elapsedMs),
     };
@@ -169,6 +187,11 @@ export class Forwarder {
   #auditEvent(request: FastifyRequest, status: number) {
     return auditEventFor(request, status, this.deps.now());
   }
+}
+
+function bodyFailure(read: Exclude<BodyOutcome, { kind: 'body' }> | undefined): UpstreamErrorKind {
+  if (read?.kind === 'too_large') return 'invalid_response';
+  return read?.kind ?? 'unavailable';
 }
 
 function storable(response: IncomingMessage, body: Buffer): StoredGatewayResponse {

@@ -53,7 +53,8 @@ export function upstreamRequestHeaders(
 ): OutgoingHttpHeaders {
   const dropped = connectionScoped(incoming.connection);
   const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || HOP_BY_HOP.has(name) || NEVER_FORWARDED.has(name) || dropped.has(name))
       continue;
     headers[name] = value;
@@ -72,14 +73,20 @@ export function upstreamRequestHeaders(
 export function partnerResponseHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
   const dropped = connectionScoped(incoming.connection);
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || HOP_BY_HOP.has(name) || TESSERA_OWNED.has(name) || dropped.has(name)) continue;
     headers[name] = value;
   }
   return headers;
 }
 
-function connectionScoped(connection: string | undefined): Set<string> {
-  if (!connection) return new Set();
-  return new Set(connection.split(',').map((token) => token.trim().toLowerCase()));
+const NONE: ReadonlySet<string> = new Set();
+
+/** The names a Connection header lists; `keep-alive` and `close` name no header, so they cost nothing. */
+function connectionScoped(connection: string | undefined): ReadonlySet<string> {
+  if (!connection) return NONE;
+  const lower = connection.toLowerCase();
+  if (lower === 'keep-alive' || lower === 'close') return NONE;
+  return new Set(lower.split(',').map((token) => token.trim()));
 }

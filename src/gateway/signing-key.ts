@@ -7,10 +7,13 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import { type Config, ConfigError } from '../config.ts';
+import { encodedProtectedHeader } from './assertion.ts';
 
 export interface AssertionKey {
   readonly kid: string;
   readonly privateKey: KeyObject;
+  /** The JWS protected header `{"alg":"EdDSA","kid":…}`, base64url-encoded once. */
+  readonly encodedHeader: string;
 }
 
 export interface AssertionKeys {
@@ -75,7 +78,8 @@ async function toAssertionKey(pem: string): Promise<AssertionKey> {
     throw new ConfigError('TESSERA_GATEWAY_SIGNING_KEY_FILE must hold Ed25519 keys.');
   }
   const jwk = await exportJWK(createPublicKey(privateKey));
-  return { kid: await calculateJwkThumbprint(jwk), privateKey };
+  const kid = await calculateJwkThumbprint(jwk);
+  return { kid, privateKey, encodedHeader: encodedProtectedHeader(kid) };
 }
 
 async function publicJwk(key: AssertionKey): Promise<JWK> {

@@ -1,5 +1,5 @@
-// What the gateway does when the upstream misbehaves: down (502 upstream.unavailable), slow (504
-// upstream.timeout at the configured timeout), failing (its 500 passed through, the key left free for the
+// What the gateway does when the upstream misbehaves: down (502 upstream.unavailable), slow or stalled after
+// its headers (504 upstream.timeout at the configured timeout, the write's key left free), failing (its 500 passed through, the key left free for the
 // retry), busy with the same key (409 idempotency.key.in_progress); and mTLS to an upstream with a test CA.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -38,6 +38,8 @@ for (const target of databaseTargets()) {
     const servers: Server[] = [];
     const flakyCalls: Array<string | undefined> = [];
     let releaseSlow: () => void = () => {};
+    const stalled: ServerResponse[] = [];
+    const stallCalls: Array<string | undefined> = [];
 
     before(async () => {
       const [slow, slowUrl] = await listen((_req, res) => {
@@ -50,15 +52,37 @@ for (const target of databaseTargets()) {
         res.writeHead(failing ? 500 : 201, { 'content-type': 'application/json', 'x-upstream': 'flaky' });
         res.end(failing ? '{"error":"database is down"}' : '{"id":"trf_1"}');
       });
-      servers.push(slow, flaky);
+      // Stalls the first time it sees an Idempotency-Key (or on every read): after its headers
+      // (`headers`), after its headers and part of the body (`partial`), or before anything (`silent`);
+      // or hangs up just after its headers (`hangup`).
+      // The retry of a write is answered at once.
+      const [stall, stallUrl] = await listen((req, res) => {
+        req.resume();
+        const key = req.headers['idempotency-key'] as string | undefined;
+        const retried = key !== undefined && stallCalls.includes(key);
+        stallCalls.push(key);
+        if (retried) {
+          res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"trf_2"}');
+          return;
+        }
+        stalled.push(res);
+        const mode = req.url?.split('/').pop();
+        if (mode === 'silent') return;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        if (mode === 'partial') res.write('{"id":"acc_');
+        else res.flushHeaders();
+        if (mode === 'hangup') setTimeout(() => res.socket?.destroy(), 50);
+      });
+      servers.push(slow, flaky, stall);
       const downUrl = `http://127.0.0.1:${await freePort()}`;
       files = gatewayFiles(
         `upstreams:
   down: { url: "${downUrl}" }
   slow: { url: "${slowUrl}", timeout_ms: ${TIMEOUT_MS} }
   flaky: { url: "${flakyUrl}" }
+  stall: { url: "${stallUrl}", timeout_ms: ${TIMEOUT_MS} }
 routes:
-${route('/v1/down', 'GET, POST', 'down')}${route('/v1/slow', 'GET, POST', 'slow')}${route('/v1/flaky', 'POST', 'flaky')}`,
+${route('/v1/down', 'GET, POST', 'down')}${route('/v1/slow', 'GET, POST', 'slow')}${route('/v1/flaky', 'POST', 'flaky')}${route('/v1/stall/:mode', 'GET, POST', 'stall')}`,
       );
       h = await startHarness(target, {
         env: {
@@ -70,6 +94,7 @@ ${route('/v1/down', 'GET, POST', 'down')}${route('/v1/slow', 'GET, POST', 'slow'
     });
     after(async () => {
       releaseSlow();
+      for (const res of stalled) res.destroy();
       await h?.close();
       for (const server of servers) server.close();
       files?.remove();
@@ -103,6 +128,78 @@ ${route('/v1/down', 'GET, POST', 'down')}${route('/v1/slow', 'GET, POST', 'slow'
         `answered after ${Math.round(elapsed)} ms`,
       );
     });
+
+    test('an upstream that sends its headers and then stalls is 504 upstream.timeout for a read', async () => {
+      const started = performance.now();
+      const reply = await h.a.test.get('/v1/stall/headers');
+      const elapsed = performance.now() - started;
+      assert.equal(reply.status, 504);
+      assert.equal(reply.body.code, 'upstream.timeout');
+      assert.ok(
+        elapsed >= TIMEOUT_MS && elapsed < TIMEOUT_MS + 2_000,
+        `answered after ${Math.round(elapsed)} ms`,
+      );
+    });
+
+    test('an upstream that hangs up after its headers is 502 upstream.unavailable, at once', async () => {
+      const started = performance.now();
+      const reply = await h.a.test.get('/v1/stall/hangup');
+      assert.equal(reply.status, 502);
+      assert.equal(reply.body.code, 'upstream.unavailable');
+      assert.ok(performance.now() - started < TIMEOUT_MS, 'not held until the timeout');
+    });
+
+    test('a read whose body stalls after it began streaming is cut at the timeout, not left hanging', async () => {
+      const started = performance.now();
+      const response = await fetch(`${h.baseUrl}/v1/stall/partial`, {
+        headers: { authorization: `Bearer ${h.a.test.key}` },
+      });
+      assert.equal(response.status, 200, 'the status was already on its way to the partner');
+      await assert.rejects(response.text(), 'the body ends in an error, not as a complete document');
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed >= TIMEOUT_MS && elapsed < TIMEOUT_MS + 2_000, `cut after ${Math.round(elapsed)} ms`);
+    });
+
+    for (const [mode, what] of [
+      ['headers', 'sends its headers and then stalls'],
+      ['silent', 'never answers'],
+    ] as const) {
+      test(`a write whose upstream ${what} is 504 upstream.timeout; the key is left free and the retry forwarded`, async () => {
+        const idempotencyKey = randomUUID();
+        const path = `/v1/stall/${mode}`;
+        const started = performance.now();
+        const first = await h.a.test.post(path, { amount: 7 }, { idempotencyKey });
+        const elapsed = performance.now() - started;
+        assert.equal(first.status, 504);
+        assert.equal(first.body.code, 'upstream.timeout');
+        assert.ok(
+          elapsed >= TIMEOUT_MS && elapsed < TIMEOUT_MS + 2_000,
+          `answered after ${Math.round(elapsed)} ms`,
+        );
+        assert.equal(await claimCount(h, idempotencyKey), 0, 'the key is left free');
+        await h.tessera.auditWriter.drain();
+        const [event] = await h.tessera.db.query<{ status: number; error_code: string }>(
+          'SELECT status, error_code FROM audit_events WHERE request_id = $1',
+          [first.headers.get('x-request-id')],
+        );
+        assert.equal(event?.status, 504);
+        assert.equal(event?.error_code, 'upstream.timeout');
+
+        const retry = await h.a.test.post(
+          path,
+          { amount: 7 },
+          { idempotencyKey, timestamp: Math.floor(Date.now() / 1000) + 1 },
+        );
+        assert.equal(retry.status, 201, retry.text);
+        assert.equal(retry.body.id, 'trf_2');
+        assert.equal(retry.headers.get('idempotent-replayed'), null, 'forwarded, not replayed');
+        assert.deepEqual(
+          stallCalls.filter((key) => key === idempotencyKey),
+          [idempotencyKey, idempotencyKey],
+          'the upstream got both attempts, with the same key',
+        );
+      });
+    }
 
     test('a duplicate of a write still in flight gets 409; after a timeout the key is free again', async () => {
       const idempotencyKey = randomUUID();
