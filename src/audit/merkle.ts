@@ -187,3 +187,79 @@ export function frontierToHex(frontier: readonly Buffer[]): string {
 export function frontierFromHex(text: string): Buffer[] {
   return (text.match(/[0-9a-f]{64}/g) ?? []).map((hex) => Buffer.from(hex, 'hex'));
 }
+
+/** The leaves [start, end) of a tree, whose MTH is one node of a proof. */
+export interface LeafRange {
+  start: number;
+  end: number;
+}
+
+/** The nodes of PATH(index, D[size]) (§2.1.3.1) as leaf ranges, in proof order, computed without leaves. */
+export function inclusionRanges(index: number, size: number): LeafRange[] {
+  if (index < 0 || index >= size) throw new RangeError('no such leaf in that tree');
+  const outer: LeafRange[] = [];
+  let [m, start, end] = [index, 0, size];
+  while (end - start > 1) {
+    const k = split(end - start);
+    if (m < k) {
+      outer.push({ start: start + k, end });
+      end = start + k;
+    } else {
+      outer.push({ start, end: start + k });
+      m -= k;
+      start += k;
+    }
+  }
+  return outer.reverse();
+}
+
+/** The nodes of PROOF(first, D[second]) (§2.1.4.1) as leaf ranges, in proof order. */
+export function consistencyRanges(first: number, second: number): LeafRange[] {
+  if (first < 0 || first > second) throw new RangeError('no such tree sizes');
+  if (first === 0 || first === second) return [];
+  const outer: LeafRange[] = [];
+  let [m, start, end, whole] = [first, 0, second, true];
+  while (m !== end - start) {
+    const k = split(end - start);
+    if (m <= k) {
+      outer.push({ start: start + k, end });
+      end = start + k;
+    } else {
+      outer.push({ start, end: start + k });
+      m -= k;
+      start += k;
+      whole = false;
+    }
+  }
+  const innermost = whole ? [] : [{ start, end }];
+  return [...innermost, ...outer.reverse()];
+}
+
+/**
+ * The MTH of each of `ranges` (disjoint, as a proof's are) from the `size` leaves of a tree streamed once in
+ * order: memory O(log n) per range, whatever the tree's size. Undefined unless exactly `size` leaves come.
+ */
+export async function rootsOfRanges(
+  leaves: Iterable<Buffer> | AsyncIterable<Buffer>,
+  size: number,
+  ranges: readonly LeafRange[],
+): Promise<Buffer[] | undefined> {
+  const byStart = ranges.map((range, order) => ({ ...range, order })).sort((a, b) => a.start - b.start);
+  const roots: Buffer[] = new Array(ranges.length);
+  let current = 0;
+  let frontier: Buffer[] = [];
+  let index = 0;
+  for await (const leaf of leaves) {
+    const range = byStart[current];
+    if (range && index >= range.start) {
+      appendLeaf(frontier, BigInt(index - range.start), leaf);
+      if (index + 1 === range.end) {
+        roots[range.order] = rootOfFrontier(frontier);
+        frontier = [];
+        current += 1;
+      }
+    }
+    index += 1;
+  }
+  return index === size && current === byStart.length ? roots : undefined;
+}

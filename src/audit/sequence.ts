@@ -9,8 +9,8 @@
 import type { Queryable } from '../db/database.ts';
 import { eventHash, GENESIS_HASH, type HashedFields } from './chain.ts';
 import type { AuditDetail } from './event.ts';
-import { appendLeaf, eventLeafHash, frontierFromHex, frontierOf, frontierToHex } from './merkle.ts';
-import { leafHashes } from './tree-store.ts';
+import { appendLeaf, eventLeafHash, frontierFromHex, frontierToHex } from './merkle.ts';
+import { frontierFromLeaves } from './tree-store.ts';
 
 /** Where a chain ends, and the right edge of its Merkle tree. */
 export interface ChainTip {
@@ -111,9 +111,9 @@ export async function loadTips(db: Queryable, chainIds: readonly string[]): Prom
 
 /** Chains last moved before frontiers were kept (ledger v1 and early v2): once, from their leaves. */
 async function rebuildFrontier(db: Queryable, chainId: string, size: bigint): Promise<Buffer[]> {
-  const leaves = await leafHashes(db, chainId, size);
-  if (!leaves) throw new Error(`audit chain ${chainId} has a gap below position ${size}`);
-  return frontierOf(leaves);
+  const frontier = await frontierFromLeaves(db, chainId, size);
+  if (!frontier) throw new Error(`audit chain ${chainId} has a gap below position ${size}`);
+  return frontier;
 }
 
 /** Places `pending` after `tips` (which it advances: pass copies to keep the originals). Pure. */

@@ -4,34 +4,16 @@
 // derive it from the caller's key or staff's explicit choice, never from the request body.
 import type { Queryable } from '../db/database.ts';
 import {
-  consistencyProof,
+  appendLeaf,
+  consistencyRanges,
   eventLeafHash,
   frontierFromHex,
-  inclusionProof,
-  rootOf,
+  inclusionRanges,
   rootOfFrontier,
+  rootsOfRanges,
 } from './merkle.ts';
 import type { SigningKey } from './signing-keys.ts';
 import { signTreeHead, type TreeHead } from './tree-head.ts';
-
-export async function leafHashes(
-  db: Queryable,
-  chainId: string,
-  size: bigint,
-): Promise<Buffer[] | undefined> {
-  const rows = await db.query<{ chain_seq: string; hash: string }>(
-    `SELECT chain_seq::text AS chain_seq, hash FROM (
-       SELECT chain_seq, hash FROM audit_purged_leaves WHERE chain_id = $1 AND chain_seq <= $2
-       UNION ALL
-       SELECT chain_seq, hash FROM audit_events WHERE chain_id = $1 AND chain_seq <= $2
-         AND chain_seq > coalesce((SELECT max(chain_seq) FROM audit_purged_leaves WHERE chain_id = $1), 0)
-     ) AS l ORDER BY l.chain_seq`,
-    [chainId, size.toString()],
-  );
-  // A tree is built only over a contiguous chain: a missing leaf means no tree of that size.
-  if (rows.length.toString() !== size.toString()) return undefined;
-  return rows.map((row) => eventLeafHash(row.hash));
-}
 
 const LEAF_BATCH = 10_000;
 
@@ -62,6 +44,21 @@ export async function* streamLeafHashes(
     }
     if (rows.length < LEAF_BATCH) return;
   }
+}
+
+/** The right edge of a chain's tree of `size`, from its leaves (undefined when one is missing). */
+export async function frontierFromLeaves(
+  db: Queryable,
+  chainId: string,
+  size: bigint,
+): Promise<Buffer[] | undefined> {
+  const frontier: Buffer[] = [];
+  let count = 0n;
+  for await (const leaf of streamLeafHashes(db, chainId, size)) {
+    appendLeaf(frontier, count, leaf);
+    count += 1n;
+  }
+  return count === size ? frontier : undefined;
 }
 
 /** Signs a head for every chain that grew since its last signed head. Call under AUDIT_SEAL_LOCK_ID. */
@@ -108,9 +105,8 @@ async function rootOfChain(
   size: bigint,
   frontier: string | null,
 ): Promise<Buffer | undefined> {
-  if (frontier !== null) return rootOfFrontier(frontierFromHex(frontier));
-  const leaves = await leafHashes(tx, chainId, size);
-  return leaves ? rootOf(leaves) : undefined;
+  const edge = frontier === null ? await frontierFromLeaves(tx, chainId, size) : frontierFromHex(frontier);
+  return edge ? rootOfFrontier(edge) : undefined;
 }
 
 interface HeadRow {
@@ -171,9 +167,9 @@ export async function proveInclusion(
   size: bigint,
 ): Promise<string[] | undefined> {
   if (chainSeq < 1n || chainSeq > size) return undefined;
-  const leaves = await leafHashes(db, chainId, size);
-  if (!leaves) return undefined;
-  return inclusionProof(leaves, Number(chainSeq - 1n), leaves.length).map((h) => h.toString('hex'));
+  const ranges = inclusionRanges(Number(chainSeq - 1n), Number(size));
+  const roots = await rootsOfRanges(streamLeafHashes(db, chainId, size), Number(size), ranges);
+  return roots?.map((h) => h.toString('hex'));
 }
 
 export async function proveConsistency(
@@ -183,7 +179,7 @@ export async function proveConsistency(
   second: bigint,
 ): Promise<string[] | undefined> {
   if (first < 1n || first > second) return undefined;
-  const leaves = await leafHashes(db, chainId, second);
-  if (!leaves) return undefined;
-  return consistencyProof(leaves, Number(first), Number(second)).map((h) => h.toString('hex'));
+  const ranges = consistencyRanges(Number(first), Number(second));
+  const roots = await rootsOfRanges(streamLeafHashes(db, chainId, second), Number(second), ranges);
+  return roots?.map((h) => h.toString('hex'));
 }

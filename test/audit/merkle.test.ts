@@ -8,14 +8,17 @@ import { canonicalForm, eventHash } from '../../src/audit/chain.ts';
 import {
   appendLeaf,
   consistencyProof,
+  consistencyRanges,
   eventLeafHash,
   frontierFromHex,
   frontierOf,
   frontierToHex,
   inclusionProof,
+  inclusionRanges,
   leafHash,
   rootOf,
   rootOfFrontier,
+  rootsOfRanges,
   verifyConsistency,
   verifyInclusion,
 } from '../../src/audit/merkle.ts';
@@ -74,6 +77,23 @@ describe('Merkle trees (RFC 9162 §2.1)', () => {
     }
     assert.deepEqual(frontierFromHex(frontierToHex(frontier)), frontier);
     assert.equal(rootOfFrontier([]).toString('hex'), rootOf([]).toString('hex'));
+  });
+
+  test('proofs from leaves streamed once equal the RFC algorithms, for every size up to 40', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => leafHash(Buffer.from([i, 7])));
+    for (let size = 1; size <= many.length; size++) {
+      const tree = many.slice(0, size);
+      for (let index = 0; index < size; index++) {
+        const streamed = await rootsOfRanges(tree, size, inclusionRanges(index, size));
+        assert.deepEqual(streamed, inclusionProof(tree, index, size), `inclusion ${index} of ${size}`);
+      }
+      for (let first = 1; first <= size; first++) {
+        const streamed = await rootsOfRanges(tree, size, consistencyRanges(first, size));
+        assert.deepEqual(streamed, consistencyProof(tree, first, size), `consistency ${first} → ${size}`);
+      }
+      // A leaf missing from the stream means no proof at all.
+      assert.equal(await rootsOfRanges(tree.slice(0, -1), size, inclusionRanges(0, size)), undefined);
+    }
   });
 
   test('every inclusion and consistency proof of every size verifies, and a changed one does not', () => {
