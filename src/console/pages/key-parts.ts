@@ -1,7 +1,7 @@
 // The pieces of the keys page: a key's row (its actions stacked into a card on a phone, so they are
 // reachable without sideways scrolling) and the creation form, which keeps what was typed after an error.
 import type { Environment } from '../../db/database.ts';
-import { ALL_SCOPES, type Scope } from '../../keys/scopes.ts';
+import { knownScopes, type Scope } from '../../keys/scopes.ts';
 import type { KeyRecord } from '../../keys/store.ts';
 import type { ConsoleSession } from '../auth/sessions.ts';
 import { type Html, html } from '../html.ts';
@@ -68,7 +68,7 @@ export function keyForm(session: ConsoleSession, environment: Environment, form?
       <input type="hidden" name="environment" value="${environment}">
       <div class="field"><label for="key-name">Name <span class="hint">(what uses this key)</span></label>
         <input id="key-name" name="name" type="text" maxlength="100" required value="${form?.name ?? ''}"${form?.error ? html` aria-invalid="true" aria-describedby="key-form-error"` : ''}></div>
-      <fieldset><legend>Scopes <span class="hint">(read scopes are checked; add write scopes only if this client writes)</span></legend>${ALL_SCOPES.map(
+      <fieldset><legend>Scopes <span class="hint">(read scopes are checked; add write scopes only if this client writes)</span></legend>${knownScopes().map(
         (scope) =>
           html`<label><input type="checkbox" name="scopes" value="${scope}"${checked(scope) ? html` checked` : ''}> ${scope}</label>`,
       )}</fieldset>
