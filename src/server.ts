@@ -54,7 +54,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: () => newId('request'),
     requestIdHeader: false,
-    frameworkErrors: frameworkErrorHandler(options.auditWriter, now),
+    frameworkErrors: frameworkErrorHandler({
+      auditWriter: options.auditWriter,
+      now,
+      trustedProxies: options.trustedProxies,
+      unauthenticated: options.unauthenticated,
+    }),
     trustProxy: (address: string) => options.trustedProxies.matches(address),
     bodyLimit: options.config.bodyLimitBytes,
     return503OnClosing: true,

@@ -5,8 +5,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext } from '../pipeline/context.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 
-export function beginRequest(request: FastifyRequest, reply: FastifyReply, now: number): void {
-  request.tessera = new RequestContext(request.id, now, request.ip);
+export function beginRequest(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  now: number,
+  clientIp: string = request.ip,
+): void {
+  request.tessera = new RequestContext(request.id, now, clientIp);
   reply.header('x-request-id', request.id);
   setSecurityHeaders(reply, request.protocol === 'https');
 }
