@@ -36,7 +36,8 @@ const LAGS = `
                                 WHERE t.chain_id = e.chain_id AND t.tree_size >= e.chain_seq)
                               - e.occurred_at) * 1000 - e.latency_ms AS included_ms
       FROM audit_events e
-     WHERE e.chain_id = $1 AND e.action = 'api.request' AND e.path = $2)
+     WHERE e.chain_id = $1 AND e.action = 'api.request' AND e.path = $2
+       AND e.user_agent IS DISTINCT FROM 'pgbench')
   SELECT count(*)::text AS events, count(placed_ms)::text AS placed, count(included_ms)::text AS included,
          percentile_disc(0.5) WITHIN GROUP (ORDER BY placed_ms)::float8 AS placed_p50,
          percentile_disc(0.99) WITHIN GROUP (ORDER BY placed_ms)::float8 AS placed_p99,
@@ -46,7 +47,7 @@ const LAGS = `
          max(included_ms)::float8 AS included_max
     FROM lags`;
 
-/** The lags of every `api.request` event for `path` on chain `chainId`. */
+/** The lags of every `api.request` event for `path` on chain `chainId` that came through the API (not pgbench). */
 export async function measureLags(db: Database, chainId: string, path: string): Promise<LagFigures> {
   const [row] = await db.query<LagRow>(LAGS, [chainId, path]);
   const ms = (value: number | null | undefined) => Math.round((value ?? Number.NaN) * 10) / 10;
