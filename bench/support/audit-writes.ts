@@ -108,6 +108,10 @@ export async function signedWritesAndLag(
           },
           { label: 'no round ran out of pre-signed requests', ok: api.every((r) => !r.exhausted) },
           {
+            label: `every pgbench round completed transactions (${[...pgbench, ...audited].map((r) => r.transactions).join(', ')})`,
+            ok: [...pgbench, ...audited].every((r) => r.transactions > 0),
+          },
+          {
             label:
               'bench/writes-booking-no-audit.pgbench.sql is bench/writes-booking.pgbench.sql without its audit ' +
               'INSERT, statement for statement',
