@@ -40,6 +40,31 @@ function scriptsDifferOnlyByAudit(): boolean {
   );
 }
 
+interface Rounds {
+  warm: LoadResult;
+  api: LoadResult[];
+  /** pgbench without the audit insert, and with it. */
+  plain: PgbenchResult[];
+  audited: PgbenchResult[];
+  half: number;
+}
+
+/** Warm-up, then without audit, with audit, API, API, with audit, without audit. */
+async function runRounds(rounds: BookingRounds, url: string, options: BenchOptions): Promise<Rounds> {
+  progress('audit (a): warm-up (API, pgbench without audit, pgbench with it)');
+  const warm = await rounds.api(url, options.warmupSeconds);
+  await rounds.pgbench(NO_AUDIT, options.warmupSeconds);
+  await rounds.pgbench(WITH_AUDIT, options.warmupSeconds);
+  progress('audit (a): signed POST /v1/bookings vs pgbench without audit (A B B A), pgbench with it');
+  const half = Math.max(1, Math.round(options.seconds / 2));
+  const plain = [await rounds.pgbench(NO_AUDIT, half)];
+  const audited = [await rounds.pgbench(WITH_AUDIT, half)];
+  const api = [await rounds.api(url, half), await rounds.api(url, half)];
+  audited.push(await rounds.pgbench(WITH_AUDIT, half));
+  plain.push(await rounds.pgbench(NO_AUDIT, half));
+  return { warm, api, plain, audited, half };
+}
+
 export async function signedWritesAndLag(
   options: BenchOptions,
   sealIntervalMs: number,
@@ -55,108 +80,112 @@ export async function signedWritesAndLag(
     const chainId = `${partner.id}/${key.verified.environment}`;
     try {
       const rounds = new BookingRounds(database.db, database.url, key, CONNECTIONS);
-      progress('audit (a): warm-up (API, then pgbench without audit)');
-      const warm = await rounds.api(node.url, options.warmupSeconds);
-      await rounds.pgbench(NO_AUDIT, options.warmupSeconds);
-      await rounds.pgbench(WITH_AUDIT, options.warmupSeconds);
-
-      progress('audit (a): signed POST /v1/bookings vs pgbench without audit (A B B A), pgbench with it');
-      const half = Math.max(1, Math.round(options.seconds / 2));
-      const api: LoadResult[] = [];
-      const pgbench: PgbenchResult[] = [];
-      const audited: PgbenchResult[] = [];
-      pgbench.push(await rounds.pgbench(NO_AUDIT, half));
-      audited.push(await rounds.pgbench(WITH_AUDIT, half));
-      api.push(await rounds.api(node.url, half));
-      api.push(await rounds.api(node.url, half));
-      audited.push(await rounds.pgbench(WITH_AUDIT, half));
-      pgbench.push(await rounds.pgbench(NO_AUDIT, half));
-
+      const run = await runRounds(rounds, node.url, options);
       progress('audit (d): waiting for every event to reach a signed tree head');
       const lags = await lagsOnceIncluded(database.db, chainId, PATH, sealIntervalMs + INCLUSION_GRACE_MS);
-      const [booked] = await database.db.query<{ api: string; pgbench: string; audit: string }>(
+      const [booked] = await database.db.query<{ api: string; audit: string }>(
         `SELECT count(*) FILTER (WHERE quote_id LIKE 'quo_a%')::text AS api,
-                count(*) FILTER (WHERE quote_id LIKE 'quo_p%')::text AS pgbench,
                 (SELECT count(*) FROM audit_events WHERE chain_id = $1 AND path = $2
                    AND user_agent IS DISTINCT FROM 'pgbench')::text AS audit
            FROM bookings`,
         [chainId, PATH],
       );
-      const measured = aggregate(api);
-      const sql = sumPgbench(pgbench);
-      const sqlAudited = sumPgbench(audited);
-      const created = (measured.statuses['201'] ?? 0) + (warm.statuses['201'] ?? 0);
-      const writes: ScenarioRow = {
-        scenario: `audit (a): signed POST /v1/bookings, one partner, ${CONNECTIONS} connections`,
-        measured: asMeasurement('API (audit event in the write)', measured),
-        baseline: {
-          label: 'pgbench, same transaction, no audit insert',
-          throughput: sql.perSecond,
-          unit: 'tx/s',
-          p50: sql.p50,
-          p99: sql.p99,
-        },
-        target: 0.8,
-        checks: [
-          { label: `every booking answered 201 (${statusMix(measured)})`, ok: refused(measured) === 0 },
-          {
-            // Requests still in flight when a round's clock stops are completed by the node but not counted.
-            label:
-              `API bookings in the database (${booked?.api}) ≥ 201 answers counted (${created}), each with its ` +
-              `audit event (${booked?.audit})`,
-            ok: Number(booked?.api) >= created && Number(booked?.audit) === Number(booked?.api),
-          },
-          { label: 'no round ran out of pre-signed requests', ok: api.every((r) => !r.exhausted) },
-          {
-            label: `every pgbench round completed transactions (${[...pgbench, ...audited].map((r) => r.transactions).join(', ')})`,
-            ok: [...pgbench, ...audited].every((r) => r.transactions > 0),
-          },
-          {
-            label:
-              'bench/writes-booking-no-audit.pgbench.sql is bench/writes-booking.pgbench.sql without its audit ' +
-              'INSERT, statement for statement',
-            ok: scriptsDifferOnlyByAudit(),
-          },
+      const api = aggregate(run.api);
+      return {
+        writes: [
+          writesRow(run, { api: Number(booked?.api), audit: Number(booked?.audit) }, options, sealIntervalMs),
+          insertCostRow(run),
         ],
-        notes: [
-          `PostgreSQL (fresh database); ${CONNECTIONS} connections on both sides (node pool: 20); rounds pgbench, ` +
-            `API, API, pgbench of ${half} s each after ${options.warmupSeconds} s warm-up per side; p50 weighted ` +
-            'mean, p99 worst round',
-          `requests pre-signed in the benchmark process before each round; pgbench: ${sql.transactions} ` +
-            `transactions, -M extended, -c ${CONNECTIONS} -j 1, bench/writes-booking-no-audit.pgbench.sql`,
-          'the API ingests each event unsequenced in the booking transaction (no chain lock); the node also ' +
-            `runs the cluster's sequencer and signs tree heads every ${sealIntervalMs} ms, on the same core`,
-        ],
+        lags: lagRows(lags, api.okPerSecond, sealIntervalMs),
       };
-      const insertCost: ScenarioRow = {
-        scenario: 'audit (a): the audit INSERT alone, in pgbench (same transaction with ÷ without it)',
-        measured: {
-          label: 'pgbench with the audit insert',
-          throughput: sqlAudited.perSecond,
-          unit: 'tx/s',
-          p50: sqlAudited.p50,
-          p99: sqlAudited.p99,
-        },
-        baseline: {
-          label: 'pgbench without it',
-          throughput: sql.perSecond,
-          unit: 'tx/s',
-          p50: sql.p50,
-          p99: sql.p99,
-        },
-        checks: [],
-        notes: [
-          `bench/writes-booking.pgbench.sql (${sqlAudited.transactions} transactions, its events sequenced by the node ` +
-            'like any other) against bench/writes-booking-no-audit.pgbench.sql, the same rounds as above',
-        ],
-      };
-      return { writes: [writes, insertCost], lags: lagRows(lags, measured.okPerSecond, sealIntervalMs) };
     } finally {
       await node.close();
     }
   } finally {
     await database.drop();
   }
+}
+
+function writesRow(
+  run: Rounds,
+  booked: { api: number; audit: number },
+  options: BenchOptions,
+  sealIntervalMs: number,
+): ScenarioRow {
+  const measured = aggregate(run.api);
+  const sql = sumPgbench(run.plain);
+  const created = (measured.statuses['201'] ?? 0) + (run.warm.statuses['201'] ?? 0);
+  const pgbenchRounds = [...run.plain, ...run.audited];
+  return {
+    scenario: `audit (a): signed POST /v1/bookings, one partner, ${CONNECTIONS} connections`,
+    measured: asMeasurement('API (audit event in the write)', measured),
+    baseline: {
+      label: 'pgbench, same transaction, no audit insert',
+      throughput: sql.perSecond,
+      unit: 'tx/s',
+      p50: sql.p50,
+      p99: sql.p99,
+    },
+    target: 0.8,
+    checks: [
+      { label: `every booking answered 201 (${statusMix(measured)})`, ok: refused(measured) === 0 },
+      {
+        // Requests still in flight when a round's clock stops are completed by the node but not counted.
+        label:
+          `API bookings in the database (${booked.api}) ≥ 201 answers counted (${created}), each with its ` +
+          `audit event (${booked.audit})`,
+        ok: booked.api >= created && booked.audit === booked.api,
+      },
+      { label: 'no round ran out of pre-signed requests', ok: run.api.every((r) => !r.exhausted) },
+      {
+        label: `every pgbench round completed transactions (${pgbenchRounds.map((r) => r.transactions).join(', ')})`,
+        ok: pgbenchRounds.every((r) => r.transactions > 0),
+      },
+      {
+        label:
+          'bench/writes-booking-no-audit.pgbench.sql is bench/writes-booking.pgbench.sql without its audit ' +
+          'INSERT, statement for statement',
+        ok: scriptsDifferOnlyByAudit(),
+      },
+    ],
+    notes: [
+      `PostgreSQL (fresh database); ${CONNECTIONS} connections on every side (node pool: 20); rounds pgbench ` +
+        `without audit, pgbench with it, API, API, with, without, of ${run.half} s each after ` +
+        `${options.warmupSeconds} s warm-up per side; p50 weighted mean, p99 worst round`,
+      `requests pre-signed in the benchmark process before each round; pgbench: ${sql.transactions} ` +
+        `transactions, -M extended, -c ${CONNECTIONS} -j 1, bench/writes-booking-no-audit.pgbench.sql; its ` +
+        'rate excludes its initial connection time',
+      'the API ingests each event unsequenced in the booking transaction (no chain lock); the node also ' +
+        `runs the cluster's sequencer and signs tree heads every ${sealIntervalMs} ms, on the same core`,
+    ],
+  };
+}
+
+function insertCostRow(run: Rounds): ScenarioRow {
+  const plain = sumPgbench(run.plain);
+  const audited = sumPgbench(run.audited);
+  return {
+    scenario: 'audit (a): the audit INSERT alone, in pgbench (same transaction with ÷ without it)',
+    measured: {
+      label: 'pgbench with the audit insert',
+      throughput: audited.perSecond,
+      unit: 'tx/s',
+      p50: audited.p50,
+      p99: audited.p99,
+    },
+    baseline: {
+      label: 'pgbench without it',
+      throughput: plain.perSecond,
+      unit: 'tx/s',
+      p50: plain.p50,
+      p99: plain.p99,
+    },
+    checks: [],
+    notes: [
+      `bench/writes-booking.pgbench.sql (${audited.transactions} transactions; its events are sequenced by ` +
+        'the node like any other) against bench/writes-booking-no-audit.pgbench.sql, in the rounds above',
+    ],
+  };
 }
 
 function lagRows(lags: LagFigures, ingestRate: number, sealIntervalMs: number): ScenarioRow[] {
