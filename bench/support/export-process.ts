@@ -1,7 +1,8 @@
 // The export side of bench/audit, in a process of its own so that its peak RSS is the export's alone:
 // streams one partner's audit log to a file with the audit export function (writeExport, as the staff
 // export route runs it, under the partner's row-level-security scope) while sampling RSS every 50 ms, then
-// verifies the file offline, event by event, with the same AuditVerifier the CLI uses.
+// verifies the file offline, event by event, with the same AuditVerifier the CLI uses. Memory is flat when
+// the second half of the export peaks no higher than the first (an export that kept its events would climb).
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { ChainedAuditEvent } from '../../src/audit/event.ts';
@@ -24,6 +25,9 @@ export interface ExportOutcome {
   seconds: number;
   startRssBytes: number;
   peakRssBytes: number;
+  /** The highest RSS sampled in the first and in the second half of the export's time. */
+  firstHalfPeakRssBytes: number;
+  secondHalfPeakRssBytes: number;
   verified: { ok: boolean; events: number; chains: number; problems: number; seconds: number };
 }
 
@@ -31,11 +35,9 @@ async function exportAndMeasure(job: ExportJob): Promise<ExportOutcome> {
   const db = await openPostgres(job.databaseUrl, 2);
   try {
     const startRssBytes = process.memoryUsage.rss();
-    let peakRssBytes = startRssBytes;
-    const sampler = setInterval(() => {
-      peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
-    }, 50);
+    const samples: Array<[at: number, rss: number]> = [];
     const started = performance.now();
+    const sampler = setInterval(() => samples.push([performance.now(), process.memoryUsage.rss()]), 50);
     const written = await writeExport(
       <T>(work: (tx: Queryable) => Promise<T>) =>
         db.scoped({ partnerId: job.partnerId, environment: 'live' }, work),
@@ -48,10 +50,20 @@ async function exportAndMeasure(job: ExportJob): Promise<ExportOutcome> {
       },
       createWriteStream(job.file),
     );
-    const seconds = (performance.now() - started) / 1000;
+    const ended = performance.now();
     clearInterval(sampler);
-    peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
-    return { ...written, seconds, startRssBytes, peakRssBytes, verified: await verifyFile(job.file) };
+    samples.push([ended, process.memoryUsage.rss()]);
+    const middle = (started + ended) / 2;
+    const peak = (half: Array<[number, number]>) => Math.max(startRssBytes, ...half.map(([, rss]) => rss));
+    return {
+      ...written,
+      seconds: (ended - started) / 1000,
+      startRssBytes,
+      peakRssBytes: peak(samples),
+      firstHalfPeakRssBytes: peak(samples.filter(([at]) => at < middle)),
+      secondHalfPeakRssBytes: peak(samples.filter(([at]) => at >= middle)),
+      verified: await verifyFile(job.file),
+    };
   } finally {
     await db.close();
   }

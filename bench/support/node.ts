@@ -1,6 +1,12 @@
 // A Tessera node inside the benchmark process, configured like `tessera serve` on loopback, except that
 // request logging is silenced (the same on both sides of every comparison) and the per-key rate limit is
-// raised so that the limiter counts every request but never refuses one of the benchmark's.
+// raised so that the limiter counts every request but never refuses one of the benchmark's. Like a
+// PostgreSQL node in production, it signs with a key file (TESSERA_AUDIT_SIGNING_KEY_FILE), one per
+// benchmark process, rather than generating a key into ./.tessera.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Actor } from '../../src/actor.ts';
 import { createTessera, type Tessera, type TesseraOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -20,13 +26,35 @@ export interface BenchNode {
   close(): Promise<void>;
 }
 
-export async function startNode(db: Database, benchmarkOverrides?: BenchmarkOverrides): Promise<BenchNode> {
+let keyFile: string | undefined;
+
+/** The audit signing key (Ed25519, PKCS#8 PEM) of every node of this process; removed when it exits. */
+function auditSigningKeyFile(): string {
+  if (keyFile) return keyFile;
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-key-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'audit-signing-key.pem');
+  writeFileSync(file, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+    mode: 0o600,
+  });
+  keyFile = file;
+  return file;
+}
+
+/** `settings`: further environment variables for the node's config (e.g. TESSERA_AUDIT_SEAL_INTERVAL_MS). */
+export async function startNode(
+  db: Database,
+  benchmarkOverrides?: BenchmarkOverrides,
+  settings: Record<string, string> = {},
+): Promise<BenchNode> {
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
     TESSERA_ADMIN_TOKEN: randomToken(),
     TESSERA_LOG_LEVEL: 'silent',
     TESSERA_RATE_LIMIT_PER_MINUTE: '10000000',
+    TESSERA_AUDIT_SIGNING_KEY_FILE: auditSigningKeyFile(),
+    ...settings,
   });
   const tessera = await createTessera(config, {
     db,

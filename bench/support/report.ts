@@ -21,6 +21,8 @@ export interface ScenarioRow {
   baseline?: Measurement;
   /** The minimum measured/baseline ratio; absent for figures that are reported, not judged. */
   target?: number;
+  /** Absolute targets, for figures judged on their own: a floor on throughput, a ceiling on p99 (ms). */
+  bounds?: { minThroughput?: number; maxP99?: number };
   /** Conditions the scenario must also meet to pass (e.g. one Argon2id verification per key per node). */
   checks: Check[];
   notes: string[];
@@ -33,8 +35,30 @@ export function ratioOf(row: ScenarioRow): number | undefined {
 export function verdict(row: ScenarioRow): 'PASS' | 'FAIL' | 'info' {
   const checksOk = row.checks.every((check) => check.ok);
   const ratio = ratioOf(row);
-  if (row.target === undefined || ratio === undefined) return checksOk ? 'info' : 'FAIL';
-  return ratio >= row.target && checksOk ? 'PASS' : 'FAIL';
+  const judged = (row.target !== undefined && ratio !== undefined) || row.bounds !== undefined;
+  if (!judged) return checksOk ? 'info' : 'FAIL';
+  return checksOk && ratioMet(row, ratio) && boundsMet(row) ? 'PASS' : 'FAIL';
+}
+
+function ratioMet(row: ScenarioRow, ratio: number | undefined): boolean {
+  return row.target === undefined || (ratio !== undefined && ratio >= row.target);
+}
+
+function boundsMet({ bounds, measured }: ScenarioRow): boolean {
+  if (!bounds) return true;
+  const floorMet = bounds.minThroughput === undefined || measured.throughput >= bounds.minThroughput;
+  const ceilingMet =
+    bounds.maxP99 === undefined || (measured.p99 !== undefined && measured.p99 <= bounds.maxP99);
+  return floorMet && ceilingMet;
+}
+
+function targetText(row: ScenarioRow): string {
+  const parts: string[] = [];
+  if (row.target !== undefined) parts.push(`≥ ${row.target}`);
+  if (row.bounds?.minThroughput !== undefined)
+    parts.push(`≥ ${row.bounds.minThroughput.toLocaleString('en-US')} ${row.measured.unit}`);
+  if (row.bounds?.maxP99 !== undefined) parts.push(`p99 ≤ ${row.bounds.maxP99} ms`);
+  return parts.length === 0 ? '–' : parts.join(', ');
 }
 
 const rate = (m: Measurement) => `${Math.round(m.throughput).toLocaleString('en-US')} ${m.unit}`;
@@ -65,7 +89,7 @@ export function resultsTable(rows: readonly ScenarioRow[]): string {
       base ? rate(base) : '–',
       base ? `${ms(base.p50)} / ${ms(base.p99)}` : '–',
       ratio === undefined ? '–' : ratio.toFixed(2),
-      row.target === undefined ? '–' : `≥ ${row.target}`,
+      targetText(row),
       verdict(row),
     ];
   });
