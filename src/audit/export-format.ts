@@ -73,13 +73,56 @@ export type ParsedExport =
   | { ok: true; events: ChainedAuditEvent[] }
   | { ok: false; line: number; message: string };
 
-export function parseExport(text: string, format: ExportFormat): ParsedExport {
+/**
+ * Parses an export record by record, decoding each on its own: an export may be larger than the longest
+ * string Node can hold (about 512 MiB), so the file is never decoded whole.
+ */
+export function parseExport(file: Buffer, format: ExportFormat): ParsedExport {
   try {
-    return { ok: true, events: format === 'jsonl' ? parseJsonl(text) : parseCsv(text) };
+    return { ok: true, events: format === 'jsonl' ? parseJsonl(file) : parseCsv(file) };
   } catch (error) {
     if (error instanceof ParseError) return { ok: false, line: error.line, message: error.message };
     throw error;
   }
+}
+
+const LF = 0x0a;
+const QUOTE = 0x22;
+
+/** The file's LF-terminated lines (a last line without LF included), decoded one at a time. */
+function* lines(file: Buffer): Generator<string> {
+  for (let start = 0; start < file.length; ) {
+    const end = file.indexOf(LF, start);
+    const stop = end < 0 ? file.length : end;
+    yield file.toString('utf8', start, stop);
+    start = stop + 1;
+  }
+}
+
+/**
+ * CSV records (RFC 4180: each ends in CRLF, and a quoted field may hold CRLF), without their CRLF: lines are
+ * joined while a record's count of double quotes is odd, since escaped quotes come in pairs.
+ */
+function* csvRecords(file: Buffer): Generator<string> {
+  let pending = '';
+  let quotes = 0;
+  let record = 1;
+  for (let start = 0; start < file.length; ) {
+    const end = file.indexOf(LF, start);
+    const stop = end < 0 ? file.length : end;
+    for (let i = start; i < stop; i++) if (file[i] === QUOTE) quotes++;
+    pending += file.toString('utf8', start, end < 0 ? stop : stop + 1);
+    start = stop + 1;
+    if (quotes % 2 === 1 && end >= 0) continue;
+    if (end >= 0 && !pending.endsWith('\r\n')) {
+      throw new ParseError(record, 'a field is followed by neither a comma nor CRLF');
+    }
+    yield end >= 0 ? pending.slice(0, -2) : pending;
+    pending = '';
+    quotes = 0;
+    record++;
+  }
+  if (pending !== '') yield pending;
 }
 
 class ParseError extends Error {
@@ -91,31 +134,39 @@ class ParseError extends Error {
   }
 }
 
-function parseJsonl(text: string): ChainedAuditEvent[] {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  return lines.map((line, index) => {
+function parseJsonl(file: Buffer): ChainedAuditEvent[] {
+  const events: ChainedAuditEvent[] = [];
+  for (const line of lines(file)) {
+    const number = events.length + 1;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
-      throw new ParseError(index + 1, 'not valid JSON');
+      throw new ParseError(number, 'not valid JSON');
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new ParseError(index + 1, 'not a JSON object');
+      throw new ParseError(number, 'not a JSON object');
     }
-    return toEvent(value as Record<string, unknown>, index + 1);
-  });
+    events.push(toEvent(value as Record<string, unknown>, number));
+  }
+  return events;
 }
 
-function parseCsv(text: string): ChainedAuditEvent[] {
-  const rows = csvRows(text);
-  const header = rows.shift();
-  if (!header || header.map((f) => f.text).join(',') !== EXPORT_COLUMNS.join(',')) {
+function parseCsv(file: Buffer): ChainedAuditEvent[] {
+  const records = csvRecords(file);
+  const header = records.next();
+  if (
+    header.done ||
+    csvFields(header.value, 1)
+      .map((f) => f.text)
+      .join(',') !== EXPORT_COLUMNS.join(',')
+  ) {
     throw new ParseError(1, 'the header row is not the export header');
   }
-  return rows.map((fields, index) => {
-    const line = index + 2;
+  const events: ChainedAuditEvent[] = [];
+  for (const text of records) {
+    const line = events.length + 2;
+    const fields = csvFields(text, line);
     if (fields.length !== EXPORT_COLUMNS.length) throw new ParseError(line, 'wrong number of fields');
     const record: Record<string, unknown> = {};
     EXPORT_COLUMNS.forEach((column, i) => {
@@ -123,8 +174,9 @@ function parseCsv(text: string): ChainedAuditEvent[] {
       record[column] =
         field.text === '' && !field.quoted ? null : fromCsvText(column, restoreFormula(field.text), line);
     });
-    return toEvent(record, line);
-  });
+    events.push(toEvent(record, line));
+  }
+  return events;
 }
 
 function fromCsvText(column: string, text: string, line: number): unknown {
@@ -147,19 +199,19 @@ interface CsvField {
   quoted: boolean;
 }
 
-/** RFC 4180 section 2: records end in CRLF; a quoted field may hold commas, CRLF and doubled quotes. */
-function csvRows(text: string): CsvField[][] {
-  const rows: CsvField[][] = [];
-  let row: CsvField[] = [];
+/** The fields of one CSV record (RFC 4180 section 2; its CRLF removed): a quoted field may hold commas,
+ * CRLF and doubled quotes. */
+function csvFields(text: string, line: number): CsvField[] {
+  const fields: CsvField[] = [];
   let i = 0;
-  while (i < text.length) {
+  for (;;) {
     let field: CsvField;
     if (text[i] === '"') {
       let value = '';
       i++;
       for (;;) {
         const quote = text.indexOf('"', i);
-        if (quote < 0) throw new ParseError(rows.length + 1, 'unterminated quoted field');
+        if (quote < 0) throw new ParseError(line, 'unterminated quoted field');
         value += text.slice(i, quote);
         if (text[quote + 1] === '"') {
           value += '"';
@@ -171,25 +223,19 @@ function csvRows(text: string): CsvField[][] {
       }
       field = { text: value, quoted: true };
     } else {
-      const end = text.slice(i).search(/[,\r\n]/);
-      const stop = end < 0 ? text.length : i + end;
+      const comma = text.indexOf(',', i);
+      const stop = comma < 0 ? text.length : comma;
       field = { text: text.slice(i, stop), quoted: false };
+      if (/[\r\n]/.test(field.text)) throw new ParseError(line, 'a line break outside a quoted field');
       i = stop;
     }
-    row.push(field);
-    if (text[i] === ',') {
-      i++;
-    } else if (text.startsWith('\r\n', i) || i >= text.length) {
-      rows.push(row);
-      row = [];
-      i += 2;
-    } else {
-      throw new ParseError(rows.length + 1, 'a field is followed by neither a comma nor CRLF');
-    }
+    fields.push(field);
+    if (i >= text.length) return fields;
+    if (text[i] !== ',') throw new ParseError(line, 'a field is followed by neither a comma nor CRLF');
+    i++;
+    // The record ended right after a comma: its last field is empty.
+    if (i >= text.length) return [...fields, { text: '', quoted: false }];
   }
-  // The text ended right after a comma: the record's last field is empty.
-  if (row.length > 0) rows.push([...row, { text: '', quoted: false }]);
-  return rows;
 }
 
 const TEXT = [

@@ -46,7 +46,9 @@ export function checkCompleteness(
         event.chain_seq,
       );
     }
-    byChain.set(event.chain_id, [...(byChain.get(event.chain_id) ?? []), event]);
+    const chain = byChain.get(event.chain_id);
+    if (chain) chain.push(event);
+    else byChain.set(event.chain_id, [event]);
   }
   for (const chainId of scope) {
     const proof = proofs[chainId];

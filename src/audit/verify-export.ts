@@ -25,7 +25,7 @@ export function verifyExport(
   if (createHash('sha256').update(file).digest('hex') !== manifest.sha256) {
     verifier.problem(null, 'sha256_mismatch', 'the file does not have the SHA-256 that the manifest records');
   }
-  const parsed = parseExport(file.toString('utf8'), manifest.format);
+  const parsed = parseExport(file, manifest.format);
   if (!parsed.ok) {
     verifier.problem(null, 'parse_error', `line ${parsed.line}: ${parsed.message}`);
     return verifier.report();

@@ -1,0 +1,54 @@
+// Export files are parsed record by record from their bytes (an export may be larger than the longest
+// string Node can hold): CSV records end in CRLF, and a quoted field keeps its commas, CRLFs and quotes.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ChainedAuditEvent } from '../../src/audit/event.ts';
+import { exportHeader, exportLine, parseExport } from '../../src/audit/export-format.ts';
+
+const EVENT: ChainedAuditEvent = {
+  seq: '7',
+  id: 'evt_export_format',
+  chain_id: 'ptn_exportformat/live',
+  chain_seq: '3',
+  recorded_at: '2026-06-15T12:00:00.001Z',
+  occurred_at: '2026-06-15T12:00:00.000Z',
+  request_id: 'req_export_format',
+  partner_id: 'ptn_exportformat',
+  environment: 'live',
+  actor_type: 'key',
+  actor_id: 'sk_live_abc',
+  action: 'api.request',
+  method: 'GET',
+  path: '/v1/me',
+  status: 200,
+  error_code: null,
+  client_ip: '203.0.113.9',
+  user_agent: '=cmd|"a,b"\r\nnext line',
+  latency_ms: 1.5,
+  detail: { note: 'x,y' },
+  prev_hash: 'a'.repeat(64),
+  hash: 'b'.repeat(64),
+};
+
+for (const format of ['jsonl', 'csv'] as const) {
+  test(`a ${format} export parses back to the same events, a quoted CRLF and formula included`, () => {
+    const file = Buffer.from(exportHeader(format) + exportLine(EVENT, format) + exportLine(EVENT, format));
+    const parsed = parseExport(file, format);
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.message);
+    assert.deepEqual(parsed.events, [EVENT, EVENT]);
+  });
+}
+
+test('a CSV record ending in a bare LF, or a line break outside quotes, is a parse error', () => {
+  const header = exportHeader('csv');
+  const line = exportLine(EVENT, 'csv');
+  const bareLf = Buffer.from(header + line.replace(/\r\n$/, '\n'));
+  assert.deepEqual(parseExport(bareLf, 'csv'), {
+    ok: false,
+    line: 2,
+    message: 'a field is followed by neither a comma nor CRLF',
+  });
+  const strayCr = Buffer.from(header + line.replace('api.request', 'api\rrequest'));
+  assert.equal(parseExport(strayCr, 'csv').ok, false);
+  assert.equal(parseExport(Buffer.from('{"id":1}\nnot json\n'), 'jsonl').ok, false);
+});
