@@ -4,7 +4,7 @@
 // PGlite version and the migrations' checksums, so a changed migration or an upgraded PGlite gets a new one.
 // migrate() still runs on every database opened from it, so a template that does not match the files on
 // disk fails the test instead of passing it on a stale schema.
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,13 +37,15 @@ async function loadOrBuildTemplate(): Promise<Blob> {
 
   const pg = await PGlite.create();
   await migrate(pgliteDatabase(pg));
+  // Without a checkpoint, every database opened from the dump would replay the migrations' WAL.
+  await pg.exec('CHECKPOINT');
   const dump = await pg.dumpDataDir('none');
   await pg.close();
   // Written aside and renamed, so a process reading it never sees half a file.
   const partial = `${file}.${process.pid}.partial`;
   await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
   await rename(partial, file);
-  await removeOtherTemplates(name);
+  await removeStaleTemplates();
   return dump;
 }
 
@@ -52,13 +54,16 @@ async function templateKey(): Promise<string> {
     new URL('../package.json', import.meta.resolve('@electric-sql/pglite')),
   );
   const { version } = JSON.parse(await readFile(pglitePackage, 'utf8')) as { version: string };
-  return migrationsKey(`pglite ${version}`);
+  return migrationsKey(`pglite ${version}`, 'checkpointed');
 }
 
-async function removeOtherTemplates(keep: string): Promise<void> {
+/** Templates of other migration sets not used for a day: other checkouts on this machine may need the rest. */
+async function removeStaleTemplates(): Promise<void> {
+  const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
   for (const entry of await readdir(tmpdir())) {
-    if (entry.startsWith(PREFIX) && entry.endsWith('.tar') && entry !== keep) {
-      await rm(join(tmpdir(), entry), { force: true });
-    }
+    if (!entry.startsWith(PREFIX) || !entry.endsWith('.tar')) continue;
+    const file = join(tmpdir(), entry);
+    const { atimeMs, mtimeMs } = await stat(file);
+    if (Math.max(atimeMs, mtimeMs) < dayAgo) await rm(file, { force: true });
   }
 }
