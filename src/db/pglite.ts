@@ -14,7 +14,11 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pg = new PGlite(dataDir ? `${dataDir}/pgdata` : undefined);
   await pg.waitReady;
+  return pgliteDatabase(pg);
+}
 
+/** The Database over an open PGlite (tests open theirs from a migrated template); close() closes it. */
+export function pgliteDatabase(pg: PGlite): Database {
   const run = async <Row>(target: Pick<PGlite, 'query'>, sql: string, params?: readonly unknown[]) =>
     (await target.query<Row>(sql, params ? [...params] : undefined)).rows;
 
