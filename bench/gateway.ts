@@ -22,7 +22,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -46,6 +46,7 @@ import { type Nginx, nginxBinary, startNginx } from './support/nginx.ts';
 import { type BenchOptions, benchOptions } from './support/options.ts';
 import { createBenchDatabase } from './support/postgres.ts';
 import { type Check, resultsNotes, resultsTable, type ScenarioRow } from './support/report.ts';
+import { writeResultsSection } from './support/results-section.ts';
 import { isMain, progress } from './support/standalone.ts';
 
 const CONNECTIONS = 64;
@@ -61,7 +62,6 @@ const PATH = '/v1/accounts/acc_1';
 const ME_PATH = '/v1/me';
 const UPSTREAM = fileURLToPath(new URL('./support/upstream-server.ts', import.meta.url));
 const PROBE = fileURLToPath(new URL('./support/latency-probe.ts', import.meta.url));
-const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
 async function startUpstream(): Promise<{ port: number; child: ChildProcess }> {
   const { command, args } = onGeneratorCore(process.execPath, ['--import', 'tsx', UPSTREAM]);
@@ -278,29 +278,20 @@ function onServerCore(command: string, args: string[]): { command: string; args:
 
 /** Replaces (or appends) the `## Gateway` section of bench/RESULTS.md; the rest is `npm run bench`'s. */
 function writeResults(rows: ScenarioRow[], seconds: number): void {
-  const start = '<!-- gateway:start -->';
-  const end = '<!-- gateway:end -->';
-  const section = `${start}
-## Gateway (\`npm run bench:gateway\`)
+  writeResultsSection(
+    'gateway',
+    `## Gateway (\`npm run bench:gateway\`)
 
 Produced by \`npm run bench:gateway\` (\`bench/gateway.ts\`, ${seconds} s phases) on ${new Date().toISOString()}; load
 average after the run ${loadavg()
-    .map((v) => v.toFixed(2))
-    .join(', ')}. ${coreLayout()}. Same upstream (node:http)
+      .map((v) => v.toFixed(2))
+      .join(', ')}. ${coreLayout()}. Same upstream (node:http)
 for every side; Tessera on PostgreSQL (local server, loopback).
 
 ${resultsTable(rows)}
 
-${resultsNotes(rows)}
-${end}`;
-  const current = readFileSync(RESULTS, 'utf8');
-  const from = current.indexOf(start);
-  const to = current.indexOf(end);
-  const next =
-    from >= 0 && to > from
-      ? `${current.slice(0, from)}${section}${current.slice(to + end.length)}`
-      : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(RESULTS, next);
+${resultsNotes(rows)}`,
+  );
 }
 
 if (isMain(import.meta.url)) {

@@ -8,7 +8,7 @@
 // place.
 import type { Queryable } from '../db/database.ts';
 import { eventHash, GENESIS_HASH, type HashedFields } from './chain.ts';
-import type { AuditDetail } from './event.ts';
+import type { ChainedAuditEvent } from './event.ts';
 import { appendLeaf, eventLeafHash, frontierFromHex, frontierToHex } from './merkle.ts';
 import { frontierFromLeaves } from './tree-store.ts';
 
@@ -20,28 +20,15 @@ export interface ChainTip {
   frontier: Buffer[];
 }
 
-export interface PendingEvent {
-  seq: string;
-  id: string;
-  chain_id: string;
+/** An event as ingested: everything but what sequencing gives it, and the database's clock at the read. */
+export type PendingEvent = Omit<
+  ChainedAuditEvent,
+  'chain_seq' | 'recorded_at' | 'occurred_at' | 'prev_hash' | 'hash'
+> & {
   occurred_at: Date | string;
-  request_id: string | null;
-  partner_id: string | null;
-  environment: string | null;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  method: string | null;
-  path: string | null;
-  status: number | null;
-  error_code: string | null;
-  client_ip: string | null;
-  user_agent: string | null;
-  latency_ms: number | null;
-  detail: AuditDetail | null;
   /** The database's clock when the batch was read, to the millisecond. */
   now: Date | string;
-}
+};
 
 export interface SequencedEvent {
   id: string;
