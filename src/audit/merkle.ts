@@ -184,6 +184,13 @@ export function frontierToHex(frontier: readonly Buffer[]): string {
   return frontier.map((node) => node.toString('hex')).join('');
 }
 
+/** Whether `frontier` can be the right edge of a tree of `size` leaves: one node per 1 bit of the size. */
+export function frontierFits(frontier: readonly Buffer[], size: bigint): boolean {
+  let ones = 0;
+  for (let n = size; n > 0n; n >>= 1n) ones += Number(n & 1n);
+  return frontier.length === ones;
+}
+
 export function frontierFromHex(text: string): Buffer[] {
   return (text.match(/[0-9a-f]{64}/g) ?? []).map((hex) => Buffer.from(hex, 'hex'));
 }

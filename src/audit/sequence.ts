@@ -9,7 +9,7 @@
 import type { Queryable } from '../db/database.ts';
 import { eventHash, GENESIS_HASH, type HashedFields } from './chain.ts';
 import type { ChainedAuditEvent } from './event.ts';
-import { appendLeaf, eventLeafHash, frontierFromHex, frontierToHex } from './merkle.ts';
+import { appendLeaf, eventLeafHash, frontierFits, frontierFromHex, frontierToHex } from './merkle.ts';
 import { frontierFromLeaves } from './tree-store.ts';
 
 /** Where a chain ends, and the right edge of its Merkle tree. */
@@ -85,18 +85,22 @@ export async function loadTips(db: Queryable, chainIds: readonly string[]): Prom
   const tips = new Map<string, ChainTip>();
   for (const row of rows) {
     const seq = BigInt(row.chain_seq);
+    const kept = row.frontier === null ? undefined : frontierFromHex(row.frontier);
     tips.set(row.chain_id, {
       seq,
       hash: row.hash,
       recordedAt: new Date(row.recorded_at ?? 0),
-      frontier:
-        row.frontier === null ? await rebuildFrontier(db, row.chain_id, seq) : frontierFromHex(row.frontier),
+      frontier: kept && frontierFits(kept, seq) ? kept : await rebuildFrontier(db, row.chain_id, seq),
     });
   }
   return tips;
 }
 
-/** Chains last moved before frontiers were kept (ledger v1 and early v2): once, from their leaves. */
+/**
+ * Chains last moved before frontiers were kept (ledger v1 and early v2), or whose head was moved without
+ * its frontier (by hand, past the triggers): from their leaves. A wrong tree is then caught by the signed
+ * heads that disagree with it, not by a crash of the sequencer.
+ */
 async function rebuildFrontier(db: Queryable, chainId: string, size: bigint): Promise<Buffer[]> {
   const frontier = await frontierFromLeaves(db, chainId, size);
   if (!frontier) throw new Error(`audit chain ${chainId} has a gap below position ${size}`);

@@ -16,6 +16,7 @@ import { exportLine } from '../../src/audit/export-format.ts';
 import { signManifest } from '../../src/audit/manifest-signature.ts';
 import { eventLeafHash, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.ts';
 import { sealAndSign } from '../../src/audit/seal.ts';
+import { sequenceAllPending } from '../../src/audit/sequence.ts';
 import { signingKeyFromPem } from '../../src/audit/signing-keys.ts';
 import { checkTreeHead, signTreeHead } from '../../src/audit/tree-head.ts';
 import { send } from '../support/client.ts';
@@ -99,6 +100,7 @@ for (const target of databaseTargets()) {
       live = `${h.a.id}/live`;
       await h.a.live.get('/v1/me', { 'user-agent': '=1+2' });
       for (let i = 0; i < 3; i++) await h.a.live.get('/v1/me');
+      await sequenceAllPending(h.tessera.db); // the period must hold these four events
       const [last] = await h.tessera.db.query<{ at: Date }>(
         'SELECT max(recorded_at) AS at FROM audit_events WHERE chain_id = $1',
         [live],
@@ -379,7 +381,7 @@ for (const target of databaseTargets()) {
           `SELECT seq::text AS seq, id, chain_id, chain_seq::text AS chain_seq, recorded_at, occurred_at, request_id,
                   partner_id, environment, actor_type, actor_id, action, method, path, status, error_code, client_ip,
                   user_agent, latency_ms, detail, prev_hash, hash
-             FROM audit_events WHERE chain_id = $1 ORDER BY chain_seq`,
+             FROM audit_events WHERE chain_id = $1 AND chain_seq IS NOT NULL ORDER BY chain_seq`,
           [chainId],
         );
         const chain = rows.map((r) => ({

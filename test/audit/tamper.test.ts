@@ -163,7 +163,8 @@ for (const target of databaseTargets()) {
     test('a consistent rewrite of the chain (hashes and head recomputed) is caught by the signed seal and tree head', async () => {
       await tamper(h.tessera.db, async (tx) => {
         const rows = await tx.query<Parameters<typeof toChainedEvent>[0]>(
-          `SELECT *, seq::text AS seq, chain_seq::text AS chain_seq FROM audit_events e WHERE chain_id = $1 ORDER BY e.chain_seq`,
+          `SELECT *, seq::text AS seq, chain_seq::text AS chain_seq FROM audit_events e
+            WHERE chain_id = $1 AND chain_seq IS NOT NULL ORDER BY e.chain_seq`,
           [chain],
         );
         let prev = '';
