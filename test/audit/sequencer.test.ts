@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { appendAuditEvents } from '../../src/audit/append.ts';
 import type { AuditEventInput } from '../../src/audit/event.ts';
+import { eventLeafHash, frontierOf, frontierToHex } from '../../src/audit/merkle.ts';
 import { sequenceAllPending } from '../../src/audit/sequence.ts';
 import { AuditSequencer } from '../../src/audit/sequencer.ts';
 import { verifyDatabase } from '../../src/audit/verify-database.ts';
@@ -148,6 +149,29 @@ for (const target of databaseTargets()) {
         refused,
       );
       assert.deepEqual((await verifyDatabase(db)).problems, []);
+    });
+
+    test('a head whose tree edge does not fit its size is placed onto with its tree rebuilt from the leaves', async () => {
+      const db = await fresh();
+      await appendAuditEvents(
+        db,
+        [1, 2, 3, 4, 5].map((n) => event('ptn_seqa', n)),
+      );
+      assert.equal(await sequenceAllPending(db), 5);
+      await db.transaction(async (tx) => {
+        await tx.query('SET LOCAL session_replication_role = replica');
+        await tx.query(`UPDATE audit_chain_heads SET frontier = '' WHERE chain_id = 'ptn_seqa/live'`);
+      });
+      await appendAuditEvents(db, [event('ptn_seqa', 6)]);
+      assert.equal(await sequenceAllPending(db), 1);
+      const leaves = await db.query<{ hash: string }>(
+        `SELECT hash FROM audit_events WHERE chain_id = 'ptn_seqa/live' ORDER BY chain_seq`,
+      );
+      const [head] = await db.query<{ chain_seq: string; frontier: string }>(
+        `SELECT chain_seq::text AS chain_seq, frontier FROM audit_chain_heads WHERE chain_id = 'ptn_seqa/live'`,
+      );
+      assert.equal(head?.chain_seq, '6');
+      assert.equal(head?.frontier, frontierToHex(frontierOf(leaves.map((leaf) => eventLeafHash(leaf.hash)))));
     });
   });
 }
