@@ -68,6 +68,15 @@ async function assertChainsWhole(db: Queryable, expected: number): Promise<void>
   }
 }
 
+/** The node's sequencer holds the cluster's lock (its /metrics gauge), which it takes soon after it starts. */
+async function waitUntilLeading(url: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!/^tessera_audit_sequencer_leader 1$/m.test(await (await fetch(`${url}/metrics`)).text())) {
+    if (Date.now() > deadline) throw new Error('the node did not take the sequencer lock in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 for (const target of databaseTargets()) {
   describe(`audit sequencing (${target})`, () => {
     const databases: TestDatabase[] = [];
@@ -228,6 +237,7 @@ describe('audit ingestion takes no chain lock, and the sequencer fails over (pos
     const url = database?.url;
     assert.ok(database && url);
     node = await startNode({ DATABASE_URL: url });
+    await waitUntilLeading(node.url);
     second = await openPostgres(url);
     const standby = new AuditSequencer(second, {
       onError: () => {}, // the killed node's connections may fail underneath; it retries by itself
