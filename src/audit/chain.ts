@@ -37,7 +37,9 @@ export function canonicalForm(event: HashedFields): string {
 }
 
 function isJsonScalar(value: unknown): boolean {
-  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+  return (
+    value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+  );
 }
 
 /** hex(SHA-256(UTF-8(prevHash + LF + canonical form))): one-shot hashing, no Hash object per event. */
@@ -46,7 +48,8 @@ export function eventHash(prevHash: string, event: HashedFields): string {
 }
 
 /** The §1 timestamp form (`YYYY-MM-DDTHH:MM:SS.sssZ`) with each field in its range. */
-const CANONICAL_TIME = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+const CANONICAL_TIME =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
 /**
  * Whether `new Date(text).toISOString()` would give `text` back, decided without the parse: it does for the
