@@ -134,7 +134,7 @@ export async function exportAndVerify(total: number): Promise<ScenarioRow[]> {
         ],
         notes: [
           `${mib(outcome.bytes)} written in ${outcome.seconds.toFixed(1)} s to a file; export reads keyset-paginated ` +
-            "batches of 1,000 under the partner's RLS scope, one short transaction per batch; RSS sampled every 50 ms",
+            "batches of 1,000 under the partner's RLS scope, one short transaction per batch, the next batch read while one is written; RSS sampled every 50 ms",
         ],
       },
       {
