@@ -32,8 +32,11 @@ export function canonicalForm(event: HashedFields): string {
   // For strings, numbers, booleans and null, JSON.stringify of the array is canonicalJson of it, in one call;
   // anything else (only a malformed event has it) takes the general path, whose output is the reference.
   if (!fields.every(isJsonScalar)) return canonicalJson([...fields, event.detail]);
-  const head = JSON.stringify(fields);
-  return `${head.slice(0, -1)},${canonicalJson(event.detail)}]`;
+  if (event.detail === null) {
+    fields.push(null);
+    return JSON.stringify(fields);
+  }
+  return `${JSON.stringify(fields).slice(0, -1)},${canonicalJson(event.detail)}]`;
 }
 
 function isJsonScalar(value: unknown): boolean {
