@@ -4,7 +4,6 @@
 // verifies the file offline, event by event, with the same AuditVerifier the CLI uses. Memory is flat when
 // the second half of the export peaks no higher than the first (an export that kept its events would climb).
 import { createReadStream, createWriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { ChainedAuditEvent } from '../../src/audit/event.ts';
 import { writeExport } from '../../src/audit/export.ts';
 import { AuditVerifier } from '../../src/audit/verify.ts';
@@ -81,6 +80,9 @@ async function exportAndMeasure(job: ExportJob): Promise<ExportOutcome> {
   }
 }
 
+const LF = 0x0a;
+const READ_CHUNK_BYTES = 2 ** 20;
+
 function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   const { user, system } = process.cpuUsage(start);
   return (user + system) / 1e6;
@@ -90,12 +92,19 @@ async function verifyFile(file: string): Promise<ExportOutcome['verified']> {
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const verifier = new AuditVerifier([]);
-  for await (const line of createInterface({
-    input: createReadStream(file),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  })) {
-    if (line !== '') verifier.addEvent(JSON.parse(line) as ChainedAuditEvent);
+  // Lines are split at LF bytes and decoded one at a time, as `tessera audit verify` reads an export
+  // (export-format.ts); readline's decoder and its CR/LF regular expression cost a quarter of the time.
+  let rest: Buffer | undefined;
+  for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK_BYTES })) {
+    const data: Buffer = rest ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    let start = 0;
+    for (let end = data.indexOf(LF, start); end >= 0; end = data.indexOf(LF, start)) {
+      if (end > start) verifier.addEvent(JSON.parse(data.toString('utf8', start, end)) as ChainedAuditEvent);
+      start = end + 1;
+    }
+    rest = start < data.length ? data.subarray(start) : undefined;
   }
+  if (rest) verifier.addEvent(JSON.parse(rest.toString('utf8')) as ChainedAuditEvent);
   verifier.checkChainStarts();
   const report = verifier.report();
   return {
