@@ -2,7 +2,7 @@
 // afterwards). Issue 12, "What it must show":
 //
 //   npm run bench:audit     (node --import tsx bench/audit.ts [--seconds=8] [--events=1000000]
-//                            [--seal-interval-ms=1000]; also part of npm run bench)
+//                            [--seal-interval-ms=1000] [--only=c]; also part of npm run bench)
 //
 // (a) one partner's signed POST /v1/bookings at 16 connections ÷ pgbench running the same business
 //     transaction with no audit insert (bench/writes-booking-no-audit.pgbench.sql), interleaved A B B A.
@@ -14,7 +14,8 @@
 //     verified offline (≥ 200k events/s). (bench/support/audit-export.ts)
 // (d) for every event (a) ingested: sequencer lag (durable → placed) and inclusion lag (durable → in a
 //     signed tree head; target p99 ≤ seal interval + 2 s), the node sealing every --seal-interval-ms.
-// Run alone, it prints the table and replaces the audit section of bench/RESULTS.md.
+// Run alone, it prints the table and replaces the audit section of bench/RESULTS.md; with --only=LIST (some of
+// a,b,c,d, comma-separated) it runs those scenarios and prints their table only, leaving RESULTS.md as it is.
 import { loadavg } from 'node:os';
 import { exportAndVerify } from './support/audit-export.ts';
 import { readsWithAndWithoutAudit } from './support/audit-reads.ts';
@@ -36,11 +37,32 @@ function numberFlag(name: string, fallback: number, argv = process.argv.slice(2)
 const eventCount = () => numberFlag('events', 1_000_000);
 const sealIntervalMs = () => numberFlag('seal-interval-ms', 1_000);
 
-export async function benchAudit(options: BenchOptions): Promise<ScenarioRow[]> {
-  const { writes, lags } = await signedWritesAndLag(options, sealIntervalMs());
-  const reads = await readsWithAndWithoutAudit(options);
-  const exported = await exportAndVerify(eventCount());
-  return [...writes, ...reads, ...exported, ...lags];
+const SCENARIOS = ['a', 'b', 'c', 'd'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** The scenarios `--only=` names, or undefined (all of them) without it. */
+function onlyFlag(argv = process.argv.slice(2)): ReadonlySet<Scenario> | undefined {
+  const flag = argv.find((arg) => arg.startsWith('--only='));
+  if (!flag) return undefined;
+  const names = flag.slice('--only='.length).split(',');
+  const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0)
+    throw new Error('--only takes some of a,b,c,d, comma-separated');
+  return new Set(names as Scenario[]);
+}
+
+export async function benchAudit(
+  options: BenchOptions,
+  only: ReadonlySet<Scenario> = new Set(SCENARIOS),
+): Promise<ScenarioRow[]> {
+  // (a) and (d) measure the same run of signed writes.
+  const { writes, lags } =
+    only.has('a') || only.has('d')
+      ? await signedWritesAndLag(options, sealIntervalMs())
+      : { writes: [], lags: [] };
+  const reads = only.has('b') ? await readsWithAndWithoutAudit(options) : [];
+  const exported = only.has('c') ? await exportAndVerify(eventCount()) : [];
+  return [...(only.has('a') ? writes : []), ...reads, ...exported, ...(only.has('d') ? lags : [])];
 }
 
 const load = () =>
@@ -79,10 +101,12 @@ if (isMain(import.meta.url)) {
   const startedAt = Date.now();
   const postgres = await postgresVersion();
   progress(`${postgres}; load average ${before}`);
-  const rows = await benchAudit(options);
+  const only = onlyFlag();
+  const rows = await benchAudit(options, only);
   const minutes = ((Date.now() - startedAt) / 60_000).toFixed(1);
   const body = section(rows, { options, before, minutes, postgres });
   console.log(`\n${body}`);
-  progress(`wrote the audit section of ${writeResultsSection('audit', body)}`);
+  if (only) progress(`--only=${[...only].join(',')}: bench/RESULTS.md left as it is`);
+  else progress(`wrote the audit section of ${writeResultsSection('audit', body)}`);
   process.exitCode = rows.some((row) => verdict(row) === 'FAIL') ? 1 : 0;
 }

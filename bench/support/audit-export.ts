@@ -134,7 +134,7 @@ export async function exportAndVerify(total: number): Promise<ScenarioRow[]> {
         ],
         notes: [
           `${mib(outcome.bytes)} written in ${outcome.seconds.toFixed(1)} s to a file; export reads keyset-paginated ` +
-            "batches of 1,000 under the partner's RLS scope, one short transaction per batch; RSS sampled every 50 ms",
+            "batches of 1,000 under the partner's RLS scope, one short transaction per batch, the next batch read while one is written; RSS sampled every 50 ms",
         ],
       },
       {
@@ -150,7 +150,7 @@ export async function exportAndVerify(total: number): Promise<ScenarioRow[]> {
           },
         ],
         notes: [
-          'the JSONL file read line by line (readline), each event parsed and given to the AuditVerifier that ' +
+          'the JSONL file read in 1 MiB chunks and split at LF bytes (as `tessera audit verify` splits it), each event parsed and given to the AuditVerifier that ' +
             '`tessera audit verify` uses: every hash recomputed, every link and position checked, chains start ' +
             'at genesis; in the exporting process, after the export',
         ],

@@ -44,12 +44,36 @@ export function exportHeader(format: ExportFormat): string {
 }
 
 export function exportLine(event: ChainedAuditEvent, format: ExportFormat): string {
-  if (format === 'jsonl') {
-    const ordered: Record<string, unknown> = {};
-    for (const column of EXPORT_COLUMNS) ordered[column] = event[column];
-    return `${JSON.stringify(ordered)}\n`;
-  }
+  if (format === 'jsonl') return `${JSON.stringify(jsonlRecord(event))}\n`;
   return `${EXPORT_COLUMNS.map((column) => csvField(event[column], column)).join(',')}\r\n`;
+}
+
+/** The event's members in EXPORT_COLUMNS order, as one object literal (one shape for every line). */
+function jsonlRecord(event: ChainedAuditEvent): Record<(typeof EXPORT_COLUMNS)[number], unknown> {
+  return {
+    seq: event.seq,
+    id: event.id,
+    chain_id: event.chain_id,
+    chain_seq: event.chain_seq,
+    recorded_at: event.recorded_at,
+    occurred_at: event.occurred_at,
+    request_id: event.request_id,
+    partner_id: event.partner_id,
+    environment: event.environment,
+    actor_type: event.actor_type,
+    actor_id: event.actor_id,
+    action: event.action,
+    method: event.method,
+    path: event.path,
+    status: event.status,
+    error_code: event.error_code,
+    client_ip: event.client_ip,
+    user_agent: event.user_agent,
+    latency_ms: event.latency_ms,
+    detail: event.detail,
+    prev_hash: event.prev_hash,
+    hash: event.hash,
+  };
 }
 
 function csvField(value: ChainedAuditEvent[keyof ChainedAuditEvent], column: string): string {

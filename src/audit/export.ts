@@ -30,9 +30,16 @@ export interface ExportChunk {
   events: readonly ChainedAuditEvent[];
 }
 
-const EVENT_COLUMNS = `seq::text AS seq, id, chain_id, chain_seq::text AS chain_seq, recorded_at, occurred_at,
-  request_id, partner_id, environment, actor_type, actor_id, action, method, path, status, error_code,
-  client_ip, user_agent, latency_ms, detail, prev_hash, hash`;
+/**
+ * Timestamps come as text already in the §1 form (UTC, milliseconds cut off as JavaScript's Date cuts them),
+ * so the driver does not parse each into a Date only for it to be written back as text.
+ */
+const exportTime = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
+
+const EVENT_COLUMNS = `seq::text AS seq, id, chain_id, chain_seq::text AS chain_seq, ${exportTime('recorded_at')},
+  ${exportTime('occurred_at')}, request_id, partner_id, environment, actor_type, actor_id, action, method, path,
+  status, error_code, client_ip, user_agent, latency_ms, detail, prev_hash, hash`;
 
 type EventRow = Omit<ChainedAuditEvent, 'recorded_at' | 'occurred_at'> & {
   recorded_at: Date | string;
@@ -50,36 +57,57 @@ export function toChainedEvent(row: EventRow): ChainedAuditEvent {
   };
 }
 
-/** The export as chunks of text, each with the events it holds (for the manifest). */
+/**
+ * The export as chunks of text, each with the events it holds (for the manifest). The next batch is asked
+ * for as soon as a batch's last position is known, so PostgreSQL reads it while this one is formatted and
+ * written; at most one batch is read ahead.
+ */
 export async function* exportChunks(run: RunBatch, request: ExportRequest): AsyncGenerator<ExportChunk> {
   const header = exportHeader(request.format);
   if (header !== '') yield { text: header, events: [] };
   for (const chainId of [...new Set(request.chainIds)].sort(compareText)) {
-    let after = '0';
-    for (;;) {
-      const rows = await run((tx) =>
-        tx.query<EventRow>(
-          `SELECT ${EVENT_COLUMNS} FROM audit_events
-            WHERE partner_id IS NOT DISTINCT FROM $1 AND chain_id = $2 AND chain_seq > $3
-              AND recorded_at >= $4 AND recorded_at < $5
-            ORDER BY audit_events.chain_seq LIMIT $6`,
-          [
-            request.partnerId,
-            chainId,
-            after,
-            request.from.toISOString(),
-            request.to.toISOString(),
-            EXPORT_BATCH_SIZE,
-          ],
-        ),
-      );
+    let next: Promise<EventRow[]> | undefined = readBatch(run, request, chainId, '0');
+    while (next) {
+      const rows: EventRow[] = await next;
+      const last = rows.at(-1);
+      next =
+        last && rows.length === EXPORT_BATCH_SIZE
+          ? readBatch(run, request, chainId, last.chain_seq)
+          : undefined;
       if (rows.length === 0) break;
       const events = rows.map(toChainedEvent);
       yield { text: events.map((event) => exportLine(event, request.format)).join(''), events };
-      after = events.at(-1)?.chain_seq ?? after;
-      if (rows.length < EXPORT_BATCH_SIZE) break;
     }
   }
+}
+
+/** One keyset-paginated batch of a chain's events in the period, after position `after`. */
+function readBatch(
+  run: RunBatch,
+  request: ExportRequest,
+  chainId: string,
+  after: string,
+): Promise<EventRow[]> {
+  const rows = run((tx) =>
+    tx.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM audit_events
+        WHERE partner_id IS NOT DISTINCT FROM $1 AND chain_id = $2 AND chain_seq > $3
+          AND recorded_at >= $4 AND recorded_at < $5
+        ORDER BY audit_events.chain_seq LIMIT $6`,
+      [
+        request.partnerId,
+        chainId,
+        after,
+        request.from.toISOString(),
+        request.to.toISOString(),
+        EXPORT_BATCH_SIZE,
+      ],
+    ),
+  );
+  // Read ahead, it may fail while the generator waits at a yield (or after its reader has gone): marked
+  // handled here so that is no unhandled rejection; the `await` in exportChunks still throws it.
+  rows.catch(() => {});
+  return rows;
 }
 
 /** The export as a byte stream (a route returns it; Fastify pipes it with backpressure). */

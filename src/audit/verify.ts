@@ -133,8 +133,9 @@ export class AuditVerifier {
       }
       this.#current = chainId;
     }
-    const { seq: _seq, prev_hash: prevHash, hash, ...fields } = event;
-    if (eventHash(prevHash, fields) !== hash) {
+    const { prev_hash: prevHash, hash } = event;
+    // canonicalForm reads only the hashed fields, so the event is passed as it is (no copy without seq).
+    if (eventHash(prevHash, event) !== hash) {
       this.problem(chainId, 'hash_mismatch', 'the event does not hash to its recorded hash', seq);
     }
     this.#checkSealedHead(chainId, seq, hash);

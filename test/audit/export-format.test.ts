@@ -1,6 +1,7 @@
 // Export files are parsed record by record from their bytes (an export may be larger than the longest
 // string Node can hold): CSV records end in CRLF, and a quoted field keeps its commas, CRLFs and quotes.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { ChainedAuditEvent } from '../../src/audit/event.ts';
 import { exportHeader, exportLine, parseExport } from '../../src/audit/export-format.ts';
@@ -51,4 +52,17 @@ test('a CSV record ending in a bare LF, or a line break outside quotes, is a par
   const strayCr = Buffer.from(header + line.replace('api.request', 'api\rrequest'));
   assert.equal(parseExport(strayCr, 'csv').ok, false);
   assert.equal(parseExport(Buffer.from('{"id":1}\nnot json\n'), 'jsonl').ok, false);
+});
+
+test('a JSONL line is the published export bytes, whatever the order of the event object its fields come in', () => {
+  const vectors = JSON.parse(
+    readFileSync(new URL('../../docs/audit-ledger-vectors.json', import.meta.url), 'utf8'),
+  ) as { export: { jsonl: string } };
+  const lines = vectors.export.jsonl.split('\n').filter((line) => line !== '');
+  const written = lines.map((line) => {
+    const event = JSON.parse(line) as Record<string, unknown>;
+    const reversed = Object.fromEntries(Object.entries(event).reverse()) as unknown as ChainedAuditEvent;
+    return exportLine(reversed, 'jsonl');
+  });
+  assert.equal(written.join(''), vectors.export.jsonl);
 });
