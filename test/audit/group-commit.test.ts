@@ -39,8 +39,7 @@ for (const target of databaseTargets()) {
 
     test('each request resolves once its event is stored, and concurrent events share batches', async () => {
       const db = await fresh();
-      let afterBatch = 0;
-      const writer = new GroupCommitWriter(db, () => afterBatch++);
+      const writer = new GroupCommitWriter(db);
       await writer.record(event(0));
       assert.deepEqual(await storedRequestIds(db), ['req_gc_0'], 'a lone event is written at once');
 
@@ -54,7 +53,6 @@ for (const target of databaseTargets()) {
       );
       assert.equal((await storedRequestIds(db)).length, 301);
       assert.ok(writer.batches < 30, `301 events took ${writer.batches} batches`);
-      assert.equal(afterBatch, writer.batches);
     });
 
     test('a failed batch fails its own requests only, and the writer goes on', async () => {
