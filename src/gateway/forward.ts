@@ -2,7 +2,6 @@
 // allowlist, rate limit and scope and, on writes, the timestamp, signature and Idempotency-Key. A read is
 // forwarded and its response streamed back as it arrives (a 50 MB download is never held in memory); a
 // write is forwarded under an idempotency lease (lease.ts) and its bounded response stored for replay.
-import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sha256Hex } from '../crypto.ts';
 import { type ApiError, apiError } from '../errors.ts';
@@ -19,6 +18,7 @@ import {
   type OutgoingRequest,
   readBounded,
   type UpstreamPool,
+  type UpstreamResponse,
 } from './upstream.ts';
 
 export interface ForwarderDeps {
@@ -47,14 +47,14 @@ export class Forwarder {
       throw this.#failure(request, name, outcome.kind, outcome.elapsedMs);
     }
     const { response } = outcome;
-    response.once('close', finished);
+    response.body.once('close', finished);
     this.#answered(request, name, response, outcome.elapsedMs);
-    reply.code(response.statusCode ?? 502).headers(partnerResponseHeaders(response.headers));
+    reply.code(response.statusCode).headers(partnerResponseHeaders(response.headers));
     if (request.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304) {
-      response.resume();
+      response.body.resume();
       return reply.send();
     }
-    return reply.send(response);
+    return reply.send(response.body);
   }
 
   async write(pool: UpstreamPool, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -83,7 +83,7 @@ export class Forwarder {
     try {
       outcome = await pool.forward(this.#outgoing(pool, request, idempotencyKey));
       if (outcome.kind === 'response')
-        read = await readBounded(outcome.response, this.deps.maxStoredResponseBytes);
+        read = await readBounded(outcome.response.body, this.deps.maxStoredResponseBytes);
     } finally {
       finished();
     }
@@ -98,14 +98,14 @@ export class Forwarder {
       // gets an error and the key stays free for the retry (the upstream dedupes on Idempotency-Key).
       const kind = bodyFailure(read);
       if (kind === 'invalid_response')
-        this.deps.metrics.answered(name, response.statusCode ?? 0, outcome.elapsedMs);
+        this.deps.metrics.answered(name, response.statusCode, outcome.elapsedMs);
       const error = this.#failure(request, name, kind, this.deps.now() - started, response.statusCode);
       await release(error.status);
       throw error;
     }
     this.#answered(request, name, response, outcome.elapsedMs);
     const { body } = read;
-    const status = response.statusCode ?? 502;
+    const status = response.statusCode;
     if (status >= 500) {
       await release(status);
     } else {
@@ -155,8 +155,8 @@ export class Forwarder {
     return { method: request.method, target, headers, body };
   }
 
-  #answered(request: FastifyRequest, upstream: string, response: IncomingMessage, elapsedMs: number): void {
-    const status = response.statusCode ?? 0;
+  #answered(request: FastifyRequest, upstream: string, response: UpstreamResponse, elapsedMs: number): void {
+    const status = response.statusCode;
     this.deps.metrics.answered(upstream, status, elapsedMs);
     request.tessera.auditDetail = {
       upstream,
@@ -194,10 +194,10 @@ function bodyFailure(read: Exclude<BodyOutcome, { kind: 'body' }> | undefined): 
   return read?.kind ?? 'unavailable';
 }
 
-function storable(response: IncomingMessage, body: Buffer): StoredGatewayResponse {
+function storable(response: UpstreamResponse, body: Buffer): StoredGatewayResponse {
   const location = response.headers.location;
   return {
-    status: response.statusCode ?? 502,
+    status: response.statusCode,
     contentType: response.headers['content-type'] ?? null,
     location: typeof location === 'string' ? location : null,
     body,

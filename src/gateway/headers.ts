@@ -32,6 +32,9 @@ const NEVER_FORWARDED = new Set([
   'x-forwarded-proto',
   'x-forwarded-host',
   'x-real-ip',
+  // Tessera has the whole body before it forwards (it verifies the signature over it), so the partner's
+  // 100-continue expectation was met here; undici refuses to send it on.
+  'expect',
 ]);
 
 /** Response headers Tessera sets on every answer and the upstream may not override. */
@@ -90,3 +93,42 @@ function connectionScoped(connection: string | undefined): ReadonlySet<string> {
   if (lower === 'keep-alive' || lower === 'close') return NONE;
   return new Set(lower.split(',').map((token) => token.trim()));
 }
+
+/**
+ * Repeated response headers as node:http reports them (undici gives every repeat as an array): the first of
+ * those that cannot repeat, set-cookie as a list, the rest joined with ", ". Callers then see one shape.
+ */
+export function asNodeHeaders(headers: Record<string, string | string[] | undefined>): IncomingHttpHeaders {
+  let repeated = false;
+  for (const name in headers) if (Array.isArray(headers[name])) repeated = true;
+  if (!repeated) return headers as IncomingHttpHeaders;
+  const merged: Record<string, string | string[] | undefined> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (!Array.isArray(value) || name === 'set-cookie') merged[name] = value;
+    else merged[name] = SINGLE_VALUED.has(name) ? value[0] : value.join(', ');
+  }
+  return merged as IncomingHttpHeaders;
+}
+
+/** The headers whose repeats node:http discards (see `message.headers` in its documentation). */
+const SINGLE_VALUED = new Set([
+  'age',
+  'authorization',
+  'content-length',
+  'content-type',
+  'etag',
+  'expires',
+  'from',
+  'host',
+  'if-modified-since',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'proxy-authorization',
+  'referer',
+  'retry-after',
+  'server',
+  'user-agent',
+]);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, importPKCS8, jwtVerify, SignJWT } from 'jose';
@@ -92,6 +93,24 @@ for (const target of databaseTargets()) {
       const reply = await partner.get(path);
       assert.equal(reply.status, 200, reply.text);
       assert.equal(reply.body.url, path);
+    });
+
+    test('a request that expects 100-continue is forwarded without the expectation', async () => {
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const headers = { authorization: `Bearer ${partner.key}`, expect: '100-continue' };
+        const request = httpRequest(`${h.baseUrl}/v1/echo`, { headers }, (response) => {
+          let text = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => {
+            text += chunk;
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+        });
+        request.on('error', reject);
+        request.end();
+      });
+      assert.equal(status, 200, body);
+      const seen = (JSON.parse(body) as { headers: Record<string, string> }).headers;
+      assert.equal(seen.expect, undefined);
     });
 
     test('the upstream sees a valid assertion and digest, and never the partner credentials', async () => {
