@@ -1,5 +1,7 @@
 // Compiled allowlists per partner and environment, loaded on first use and dropped when any node changes
-// them. A list is compiled once into a matcher, so a request costs one BlockList lookup.
+// them. A list is compiled once into a matcher, so a request costs one BlockList lookup. Any change bumps
+// the epoch, so a load that began before a change is used for its own request but never cached: it may
+// hold the list as it was, which would otherwise be served for up to MAX_AGE_MS after the change.
 import type { Database, Environment } from '../db/database.ts';
 import { compileCidrs, type IpMatcher } from '../net/cidr.ts';
 import { listAllowlist } from './store.ts';
@@ -15,6 +17,7 @@ interface Compiled {
 export class AllowlistCache {
   readonly #compiled = new Map<string, Compiled>();
   #enabled = true;
+  #epoch = 0;
 
   constructor(
     private readonly db: Database,
@@ -30,22 +33,30 @@ export class AllowlistCache {
     const cacheKey = `${partnerId}/${environment}`;
     const cached = this.#enabled ? this.#compiled.get(cacheKey) : undefined;
     if (cached && this.now() - cached.loadedAt < MAX_AGE_MS) return cached.matcher;
+    const epochAtStart = this.#epoch;
     const entries = (await listAllowlist(this.db, partnerId)).filter(
       (entry) => entry.environment === null || entry.environment === environment,
     );
     const matcher = entries.length === 0 ? undefined : compileCidrs(entries.map((entry) => entry.cidr));
-    if (this.#enabled) this.#compiled.set(cacheKey, { matcher, loadedAt: this.now() });
+    if (this.#enabled && epochAtStart === this.#epoch) {
+      this.#compiled.set(cacheKey, { matcher, loadedAt: this.now() });
+    }
     return matcher;
   }
 
   subscriber() {
     return {
       onChange: (partnerId: string) => {
+        this.#epoch++;
         this.#compiled.delete(`${partnerId}/test`);
         this.#compiled.delete(`${partnerId}/live`);
       },
-      onReset: () => this.#compiled.clear(),
+      onReset: () => {
+        this.#epoch++;
+        this.#compiled.clear();
+      },
       onLost: () => {
+        this.#epoch++;
         this.#enabled = false;
         this.#compiled.clear();
       },

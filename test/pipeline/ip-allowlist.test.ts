@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { AllowlistCache } from '../../src/allowlist/allowlist-cache.ts';
+import type { Database } from '../../src/db/database.ts';
 import { compileCidrs } from '../../src/net/cidr.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
@@ -21,6 +23,36 @@ describe('CIDR matching', () => {
     assert.throws(() => compileCidrs(['10.0.0.0/33']));
     assert.throws(() => compileCidrs(['300.1.1.1/8']));
     assert.throws(() => compileCidrs(['::1/129']));
+  });
+});
+
+describe('allowlist cache', () => {
+  test('a list read before a change notice serves its own request but is not cached past the change', async () => {
+    let stored = [{ environment: null, cidr: '192.0.2.0/24', note: '' }];
+    let releaseFirstRead: (() => void) | undefined;
+    const firstReadHeld = new Promise<void>((resolve) => {
+      releaseFirstRead = resolve;
+    });
+    let reads = 0;
+    const db = {
+      query: async () => {
+        const rows = stored;
+        if (reads++ === 0) await firstReadHeld;
+        return rows;
+      },
+    } as unknown as Database;
+    const cache = new AllowlistCache(db);
+    const loading = cache.isAllowed('ptn_a', 'live', '192.0.2.9');
+    // The list changes while the first read is in flight, and the change notice arrives before it ends.
+    stored = [{ environment: null, cidr: '198.51.100.0/24', note: '' }];
+    cache.subscriber().onChange('ptn_a');
+    releaseFirstRead?.();
+    assert.equal(await loading, true, 'the request that read the old list is judged by it');
+    assert.equal(await cache.isAllowed('ptn_a', 'live', '192.0.2.9'), false, 'the old list was not cached');
+    assert.equal(await cache.isAllowed('ptn_a', 'live', '198.51.100.1'), true);
+    assert.equal(reads, 2, 'the new list is cached');
+    assert.equal(await cache.isAllowed('ptn_a', 'live', '198.51.100.1'), true);
+    assert.equal(reads, 2);
   });
 });
 
