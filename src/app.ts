@@ -24,10 +24,10 @@ import { domainRoutes } from './domain/index.ts';
 import { loadGatewayConfiguration, setUpGateway } from './gateway/index.ts';
 import { purgeGatewayRecords } from './gateway/purge.ts';
 import { purgeExpiredWriteRecords, startJobs } from './jobs.ts';
-import { Argon2Verifier } from './keys/argon2.ts';
+import { ARGON2_COST, type Argon2Cost, Argon2Verifier } from './keys/argon2.ts';
 import { FailureThrottle } from './keys/failure-throttle.ts';
 import { KeyCache, keyCacheSubscriber, partnerKeyCacheSubscriber } from './keys/key-cache.ts';
-import { KeyVerifier } from './keys/verifier.ts';
+import { KeyVerifier, unknownPrefixHashFor } from './keys/verifier.ts';
 import { closeHttpWithin } from './lifecycle/shutdown.ts';
 import { createLogger } from './log.ts';
 import { metricsRoutes } from './metrics.ts';
@@ -66,6 +66,12 @@ export interface TesseraOptions {
    * with no-ops to measure a baseline, or skip the audit record. Never used by `tessera serve`.
    */
   benchmarkOverrides?: { stages?: Partial<PipelineStages>; audit?: 'off' };
+  /**
+   * For tests only, and only in code (no environment variable can reach it): hash new key secrets at a
+   * lower Argon2id cost than ARGON2_COST, so a suite that issues thousands of keys does not spend minutes
+   * on 64 MiB hashes. Unknown prefixes are checked at the same cost, as in production.
+   */
+  argon2Cost?: Argon2Cost;
 }
 
 export interface Tessera {
@@ -104,6 +110,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
   const adminToken = config.adminTokenEnabled ? await setUpAdminToken(db, config.adminToken) : undefined;
   const staffTokens = config.staffOidc ? new StaffTokenVerifier(config.staffOidc, now) : undefined;
   const keyCache = new KeyCache();
+  const argon2Cost = options.argon2Cost ?? ARGON2_COST;
   const argon2 = new Argon2Verifier(config.argon2Concurrency);
   const throttle = new FailureThrottle(config.authFailureLimit, config.authFailureWindowMs);
   const verifier = new KeyVerifier(
@@ -114,6 +121,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     config.keyCacheTtlMs,
     now,
     config.authFailureWindowMs,
+    await unknownPrefixHashFor(argon2Cost),
   );
   const allowlists = new AllowlistCache(db, now);
 
@@ -159,7 +167,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     limitUnauthenticated: unauthenticatedLimit.stage,
     ...options.benchmarkOverrides?.stages,
   };
-  const deps: AppDeps = { db, config, now, logger, auditWriter };
+  const deps: AppDeps = { db, config, now, logger, auditWriter, argon2Cost };
   // Loaded (or, on the embedded default, generated) at start rather than at the first seal.
   const signer = signerFor(deps);
   await signer();
@@ -175,7 +183,7 @@ export async function createTessera(config: Config, options: TesseraOptions = {}
     meRoutes,
     adminRoutes(deps),
     staffAdminRoutes(deps),
-    keyRollRoutes(db, now),
+    keyRollRoutes(db, now, argon2Cost),
     auditRoutes(deps),
     consoleRoutes(deps),
     staffConsoleRoutes(deps),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { GroupCommitWriter } from './audit/group-commit.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import type { Argon2Cost } from './keys/argon2.ts';
 
 export interface AppDeps {
   readonly db: Database;
@@ -10,4 +11,6 @@ export interface AppDeps {
   readonly now: () => number;
   readonly logger: Logger;
   readonly auditWriter: GroupCommitWriter;
+  /** What new key secrets are hashed with: ARGON2_COST, except in tests. */
+  readonly argon2Cost: Argon2Cost;
 }

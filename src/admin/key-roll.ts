@@ -5,6 +5,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.ts';
 import { apiError } from '../errors.ts';
+import { ARGON2_COST, type Argon2Cost } from '../keys/argon2.ts';
 import { MAX_ROLL_OVERLAP_MS, rollKey } from '../keys/store.ts';
 import { adminActor, showKey, staffRoute } from './routes.ts';
 import { KeyIdParams } from './schemas.ts';
@@ -17,7 +18,11 @@ const RollKeyBody = Type.Object(
 );
 type RollKeyBody = Static<typeof RollKeyBody>;
 
-export function keyRollRoutes(db: Database, now: () => number = Date.now) {
+export function keyRollRoutes(
+  db: Database,
+  now: () => number = Date.now,
+  argon2Cost: Argon2Cost = ARGON2_COST,
+) {
   return (app: FastifyInstance): void => {
     app.post(
       '/admin/v1/keys/:id/roll',
@@ -29,11 +34,16 @@ export function keyRollRoutes(db: Database, now: () => number = Date.now) {
         const { id } = request.params as { id: string };
         const body = request.body as RollKeyBody;
         const at = now();
-        const outcome = await rollKey(db, adminActor(request), {
-          keyId: id,
-          oldExpiresAt: new Date(at + body.overlap_seconds * 1000),
-          now: at,
-        });
+        const outcome = await rollKey(
+          db,
+          adminActor(request),
+          {
+            keyId: id,
+            oldExpiresAt: new Date(at + body.overlap_seconds * 1000),
+            now: at,
+          },
+          argon2Cost,
+        );
         if (outcome.kind === 'not_found') throw apiError('resource.not_found');
         if (outcome.kind === 'revoked') throw apiError('key.revoked');
         reply.code(201);

@@ -146,13 +146,18 @@ export function adminRoutes(deps: AppDeps) {
             details: [{ field: 'expires_at', message: 'must be in the future' }],
           });
         }
-        const issued = await createKey(db, adminActor(request), {
-          partnerId: id,
-          environment: body.environment,
-          name: body.name ?? `${body.environment} key`,
-          scopes: (body.scopes as Scope[] | undefined) ?? knownScopes(),
-          expiresAt,
-        });
+        const issued = await createKey(
+          db,
+          adminActor(request),
+          {
+            partnerId: id,
+            environment: body.environment,
+            name: body.name ?? `${body.environment} key`,
+            scopes: (body.scopes as Scope[] | undefined) ?? knownScopes(),
+            expiresAt,
+          },
+          deps.argon2Cost,
+        );
         reply.code(201);
         return { ...showKey(issued.record), key: issued.key };
       },
@@ -195,7 +200,7 @@ export function adminRoutes(deps: AppDeps) {
             summary: `regenerate key ${key.prefix} (${key.environment})`,
           });
         }
-        const issued = await regenerateKey(db, adminActor(request), id);
+        const issued = await regenerateKey(db, adminActor(request), id, undefined, deps.argon2Cost);
         if (issued === undefined) throw apiError('resource.not_found');
         if (issued === 'revoked') throw apiError('key.revoked');
         return { ...showKey(issued.record), key: issued.key };

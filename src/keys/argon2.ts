@@ -5,10 +5,23 @@ import { hash, verify } from '@node-rs/argon2';
 
 // `Algorithm` is an ambient const enum in @node-rs/argon2's typings; 2 is its Argon2id member.
 const ARGON2ID = 2;
-const ARGON2_OPTIONS = { algorithm: ARGON2ID, memoryCost: 65_536, timeCost: 3, parallelism: 1 };
 
-export function hashSecret(secret: string): Promise<string> {
-  return hash(secret, ARGON2_OPTIONS);
+/** The cost of hashing a new secret. Verification reads the cost from the stored hash itself. */
+export interface Argon2Cost {
+  readonly memoryKib: number;
+  readonly passes: number;
+}
+
+/** What every key is hashed with: m = 64 MiB, t = 3 (p = 1). No environment variable changes it. */
+export const ARGON2_COST: Argon2Cost = Object.freeze({ memoryKib: 65_536, passes: 3 });
+
+export function hashSecret(secret: string, cost: Argon2Cost = ARGON2_COST): Promise<string> {
+  return hash(secret, {
+    algorithm: ARGON2ID,
+    memoryCost: cost.memoryKib,
+    timeCost: cost.passes,
+    parallelism: 1,
+  });
 }
 
 export type Argon2Outcome = 'match' | 'mismatch' | 'busy';

@@ -6,7 +6,7 @@ import { appendAuditEvents } from '../audit/append.ts';
 import { notifyChange } from '../db/change-feed.ts';
 import type { Database, Environment, Queryable } from '../db/database.ts';
 import { newId } from '../ids.ts';
-import { hashSecret } from './argon2.ts';
+import { ARGON2_COST, type Argon2Cost, hashSecret } from './argon2.ts';
 import { formatKey, newPrefix, newSecret } from './format.ts';
 import type { Scope } from './scopes.ts';
 
@@ -47,9 +47,14 @@ export interface NewKey {
   expiresAt: Date | null;
 }
 
-export async function createKey(db: Database, actor: Actor, input: NewKey): Promise<IssuedKey> {
+export async function createKey(
+  db: Database,
+  actor: Actor,
+  input: NewKey,
+  cost: Argon2Cost = ARGON2_COST,
+): Promise<IssuedKey> {
   const secret = newSecret();
-  const secretHash = await hashSecret(secret);
+  const secretHash = await hashSecret(secret, cost);
   return db.transaction(async (tx) => {
     const record = await insertWithFreshPrefix(tx, input, secretHash);
     await appendAuditEvents(tx, [
@@ -141,9 +146,10 @@ export async function regenerateKey(
   actor: Actor,
   keyId: string,
   partnerId?: string,
+  cost: Argon2Cost = ARGON2_COST,
 ): Promise<IssuedKey | undefined | 'revoked'> {
   const secret = newSecret();
-  const secretHash = await hashSecret(secret);
+  const secretHash = await hashSecret(secret, cost);
   return db.transaction(async (tx) => {
     const [current] = await tx.query<KeyRecord>(
       `SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 AND ($2::text IS NULL OR partner_id = $2) FOR UPDATE`,
@@ -239,11 +245,12 @@ export async function rollKey(
   db: Database,
   actor: Actor,
   input: { keyId: string; partnerId?: string; oldExpiresAt: Date; now: number },
+  cost: Argon2Cost = ARGON2_COST,
 ): Promise<RollOutcome> {
   const overlap = input.oldExpiresAt.getTime() - input.now;
   if (!(overlap > 0 && overlap <= MAX_ROLL_OVERLAP_MS)) throw new RangeError('roll overlap out of range');
   const secret = newSecret();
-  const secretHash = await hashSecret(secret);
+  const secretHash = await hashSecret(secret, cost);
   return db.transaction(async (tx) => {
     const [current] = await tx.query<KeyRecord>(
       `SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 AND ($2::text IS NULL OR partner_id = $2) FOR UPDATE`,

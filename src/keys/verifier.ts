@@ -3,8 +3,15 @@
 // digest (no Argon2id, no database); a secret this node already refused is refused again at the same cost;
 // anything else is a guess, which meets the per-address failure throttle and then one Argon2id run under
 // the bounded pool, whether its prefix exists or not.
+import { randomToken } from '../crypto.ts';
 import type { Database } from '../db/database.ts';
-import type { Argon2Outcome, Argon2Verifier } from './argon2.ts';
+import {
+  ARGON2_COST,
+  type Argon2Cost,
+  type Argon2Outcome,
+  type Argon2Verifier,
+  hashSecret,
+} from './argon2.ts';
 import type { FailureThrottle } from './failure-throttle.ts';
 import type { PresentedKey } from './format.ts';
 import type { KeyCache, VerifiedKey } from './key-cache.ts';
@@ -26,6 +33,17 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export const UNKNOWN_PREFIX_HASH =
   '$argon2id$v=19$m=65536,t=3,p=1$itK7P/i+Sdgqm59/vCd2UA$bEMGk6uS/QcPENhKbtruSb56mhjDXKSxvt8Z6nQ1pCA';
 
+/**
+ * The unknown-prefix hash for keys hashed at `cost`: UNKNOWN_PREFIX_HASH at the production cost; at any
+ * other cost (tests, in code only) a hash of a random secret made at that cost, so the two still match.
+ */
+export async function unknownPrefixHashFor(cost: Argon2Cost): Promise<string> {
+  if (cost.memoryKib === ARGON2_COST.memoryKib && cost.passes === ARGON2_COST.passes) {
+    return UNKNOWN_PREFIX_HASH;
+  }
+  return hashSecret(randomToken(), cost);
+}
+
 export class KeyVerifier {
   readonly #lastUsedWritten = new Map<string, number>();
   readonly #inFlight = new Map<string, Promise<Argon2Outcome>>();
@@ -39,6 +57,8 @@ export class KeyVerifier {
     private readonly now: () => number = Date.now,
     /** How long a refused secret is remembered: the throttle's window, so a retry never counts twice. */
     private readonly refusalTtlMs = 60_000,
+    /** From unknownPrefixHashFor(), at the cost new keys are hashed with. */
+    private readonly unknownPrefixHash = UNKNOWN_PREFIX_HASH,
   ) {}
 
   /**
@@ -104,7 +124,7 @@ export class KeyVerifier {
     const row = await findKeyForAuth(this.db, presented.prefix);
     // Argon2id runs before any other check, so an unknown, revoked, expired or other-environment key costs
     // the same as a wrong secret: one verification, under the same bounded pool.
-    const outcome = await this.#sharedArgon2(row?.secret_hash ?? UNKNOWN_PREFIX_HASH, presented);
+    const outcome = await this.#sharedArgon2(row?.secret_hash ?? this.unknownPrefixHash, presented);
     if (outcome === 'busy') return { kind: 'throttled', retryAfterSeconds: 1 };
     if (!row) return this.#refuse(presented, { reason: 'not_found' }, epoch, now);
     const key = toVerifiedKey(row);

@@ -163,6 +163,9 @@ async function startServe(
     PORT: '0',
     TESSERA_DATA_DIR: dataDir,
     TESSERA_LOG_LEVEL: 'info',
+    // SIGTERM still drains and closes; the 5 s default wait for balancers is timed in
+    // test/deploy/rolling-restart.test.ts, and would only add 10 s of sleep per target here.
+    TESSERA_SHUTDOWN_DELAY_MS: '0',
     DATABASE_URL: databaseUrl,
     ...extra,
   };

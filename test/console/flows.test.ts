@@ -9,7 +9,7 @@ import { consoleJobs } from '../../src/console/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { PartnerClient, send } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
-import { type Harness, startHarness, testConfig } from '../support/harness.ts';
+import { type Harness, startHarness, TEST_ARGON2_COST, testConfig } from '../support/harness.ts';
 import { FormClient, linkFor, pathOf, signIn, tempDataDir } from './support.ts';
 
 const MINUTE = 60_000;
@@ -288,6 +288,7 @@ for (const target of databaseTargets()) {
         now: () => later,
         logger: createLogger('silent'),
         auditWriter: h.tessera.auditWriter,
+        argon2Cost: TEST_ARGON2_COST,
       });
       await job?.run();
       for (const table of ['console_magic_links', 'console_sessions', 'console_throttle']) {

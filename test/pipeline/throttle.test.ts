@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ARGON2_COST } from '../../src/keys/argon2.ts';
 import { PartnerClient } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
@@ -17,8 +18,11 @@ for (const target of databaseTargets()) {
     let h: Harness;
     before(async () => {
       // A zero cache TTL: every request re-reads its key, the path a flood must not be able to block.
+      // Keys hashed at the production cost: a burst shares one verification while it runs, and a 1 ms
+      // test hash would finish before the burst has arrived.
       h = await startHarness(target, {
         env: { TESSERA_AUTH_FAILURE_LIMIT: '5', TESSERA_KEY_CACHE_TTL_MS: '0' },
+        argon2Cost: ARGON2_COST,
       });
     });
     after(() => h?.close());
@@ -55,6 +59,7 @@ for (const target of databaseTargets()) {
       const fresh = await startHarness(target, {
         database: h.database,
         env: { TESSERA_AUTH_FAILURE_LIMIT: '5', TESSERA_KEY_CACHE_TTL_MS: '0' },
+        argon2Cost: ARGON2_COST,
       });
       after(() => fresh.close());
       const argon2Before = fresh.tessera.argon2.verifications;

@@ -4,11 +4,19 @@ import type { Logger } from 'pino';
 import type { Tessera } from '../../src/app.ts';
 import { createTessera } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
+import type { Argon2Cost } from '../../src/keys/argon2.ts';
 import { createLogger } from '../../src/log.ts';
 import { PartnerClient, type Reply, send } from './client.ts';
 import { createTestDatabase, type DatabaseTarget, type TestDatabase } from './database.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+/**
+ * The Argon2id cost harness servers hash new keys with: still Argon2id, at 1 MiB and one pass instead of
+ * 64 MiB and three (about 1 ms instead of 100), since the suite issues keys by the thousand. Tests of the
+ * cost itself (test/keys/timing.test.ts) start theirs with ARGON2_COST.
+ */
+export const TEST_ARGON2_COST: Argon2Cost = Object.freeze({ memoryKib: 1024, passes: 1 });
 
 export interface SeededPartner {
   id: string;
@@ -47,6 +55,8 @@ export interface HarnessOptions {
   database?: TestDatabase;
   /** Where the server logs (silent by default). */
   logger?: Logger;
+  /** What new keys are hashed with (TEST_ARGON2_COST by default). */
+  argon2Cost?: Argon2Cost;
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -67,6 +77,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     db: database.db,
     logger: options.logger ?? createLogger('silent'),
     now,
+    argon2Cost: options.argon2Cost ?? TEST_ARGON2_COST,
   });
   const baseUrl = await tessera.listen();
 

@@ -101,13 +101,18 @@ export function keyRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
     }
     if (environment === 'live' && !(await stepUpPassed(deps, request, reply, 'create a live key')))
       return reply;
-    const issued = await createKey(deps.db, actorOf(request, deps), {
-      partnerId: session.user.partner_id,
-      environment,
-      name,
-      scopes: scopes.filter(isScope),
-      expiresAt: null,
-    });
+    const issued = await createKey(
+      deps.db,
+      actorOf(request, deps),
+      {
+        partnerId: session.user.partner_id,
+        environment,
+        name,
+        scopes: scopes.filter(isScope),
+        expiresAt: null,
+      },
+      deps.argon2Cost,
+    );
     const { prefix } = issued.record;
     return flashAndRedirect(deps, session, reply, environment, {
       kind: 'key_issued',
@@ -141,6 +146,7 @@ export function keyRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
       actorOf(request, deps),
       keyIdOf(request),
       session.user.partner_id,
+      deps.argon2Cost,
     );
     if (issued === undefined) throw notFound();
     if (issued === 'revoked')
@@ -164,12 +170,17 @@ export function keyRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
     if (current.environment === 'live' && !(await stepUpPassed(deps, request, reply, 'roll a live key')))
       return reply;
     const now = deps.now();
-    const outcome = await rollKey(deps.db, actorOf(request, deps), {
-      keyId: id,
-      partnerId: session.user.partner_id,
-      oldExpiresAt: new Date(now + hours * HOUR_MS),
-      now,
-    });
+    const outcome = await rollKey(
+      deps.db,
+      actorOf(request, deps),
+      {
+        keyId: id,
+        partnerId: session.user.partner_id,
+        oldExpiresAt: new Date(now + hours * HOUR_MS),
+        now,
+      },
+      deps.argon2Cost,
+    );
     if (outcome.kind === 'not_found') throw notFound();
     if (outcome.kind === 'revoked')
       throw new PageError(409, 'Key revoked', 'A revoked or expired key cannot be rolled; create a new key.');
