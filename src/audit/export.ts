@@ -88,8 +88,12 @@ function readBatch(
   chainId: string,
   after: string,
 ): Promise<EventRow[]> {
-  const rows = run((tx) =>
-    tx.query<EventRow>(
+  const rows = run(async (tx) => {
+    // Planned for these values each time: the statement is prepared, and after five runs PostgreSQL may keep
+    // a generic plan, which cannot see that the period covers the whole chain and sorts every event of the
+    // period for each batch (measured: 85k → 14k events/s at 3,000 rows per batch).
+    await tx.query('SET LOCAL plan_cache_mode = force_custom_plan');
+    return tx.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM audit_events
         WHERE partner_id IS NOT DISTINCT FROM $1 AND chain_id = $2 AND chain_seq > $3
           AND recorded_at >= $4 AND recorded_at < $5
@@ -102,8 +106,8 @@ function readBatch(
         request.to.toISOString(),
         EXPORT_BATCH_SIZE,
       ],
-    ),
-  );
+    );
+  });
   // Read ahead, it may fail while the generator waits at a yield (or after its reader has gone): marked
   // handled here so that is no unhandled rejection; the `await` in exportChunks still throws it.
   rows.catch(() => {});
