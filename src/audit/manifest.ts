@@ -15,7 +15,7 @@ import {
   signManifest,
 } from './manifest-signature.ts';
 import { compareText, type Seal, sealsCovering } from './seal.ts';
-import { listPublicKeys, type PublicSigningKey, type SigningKey } from './signing-keys.ts';
+import { listPublicKeys, type PublicSigningKey, publishSigningKey, type SigningKey } from './signing-keys.ts';
 
 export interface ChainSummary {
   first_chain_seq: string;
@@ -45,7 +45,7 @@ export async function buildManifest(
   platform: Queryable,
   request: ExportRequest,
   key: SigningKey | undefined,
-  signedAt: Date,
+  now: () => number,
   sealing?: Sealing,
 ): Promise<ExportManifest & Partial<ManifestSignature>> {
   const hash = createHash('sha256');
@@ -93,6 +93,10 @@ export async function buildManifest(
     const chain = { chainId, events: counts.get(chainId) ?? 0, last: lastOfChain.get(chainId) };
     proofs[chainId] = await chainProof(run, platform, chain, request, sealing);
   }
+  // Signed once complete, by a key published by then: a verifier refuses a signature older than its key's
+  // valid_from, and a seal made above may have published the key only moments ago.
+  const signedAt = new Date(now());
+  if (key) await publishSigningKey(platform, key, signedAt);
   const v1 = {
     format: request.format,
     from: request.from.toISOString(),

@@ -83,7 +83,7 @@ export function auditRoutes(deps: AppDeps): RouteRegistrar {
   const manifestOf = async (run: RunBatch, spec: ExportRequest) => {
     const key = await signer();
     const sealing = key ? { db, key, now, ...(witnessDir ? { witnessDir } : {}) } : undefined;
-    return buildManifest(run, db, spec, key, new Date(now()), sealing);
+    return buildManifest(run, db, spec, key, now, sealing);
   };
   const proofs = proofRoutes(deps);
   return (app: FastifyInstance) => {

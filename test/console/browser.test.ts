@@ -228,9 +228,11 @@ describe(`console in a browser (${target})`, { skip }, () => {
     await shot(page, 'audit-filtered');
     // An export ends two seconds in the past (events still committing are left out); let the seeded ones settle.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    const today = new Date().toISOString().slice(0, 10);
-    await page.locator('#export-from').fill(today);
-    await page.locator('#export-to').fill(today);
+    // From the day before: the events seeded before a midnight (UTC) that falls during the test stay inside.
+    const utcDay = (offsetDays: number) =>
+      new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+    await page.locator('#export-from').fill(utcDay(-1));
+    await page.locator('#export-to').fill(utcDay(0));
     await page.getByRole('button', { name: 'Prepare export' }).click();
     await page.getByRole('heading', { name: 'Audit export ready' }).waitFor();
     await shot(page, 'audit-export');

@@ -154,7 +154,7 @@ export function exportRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
     const sealing = key
       ? { db: deps.db, key, now: deps.now, ...(witnessDir ? { witnessDir } : {}) }
       : undefined;
-    const manifest = await buildManifest(run, deps.db, exportRequest, key, new Date(deps.now()), sealing);
+    const manifest = await buildManifest(run, deps.db, exportRequest, key, deps.now, sealing);
     return reply
       .type('application/json; charset=utf-8')
       .header(
