@@ -1,8 +1,7 @@
 -- pgbench script for bench/writes.ts and bench/audit.ts: the database work of one signed
 -- `POST /v1/bookings`, statement for statement, in one transaction (src/pipeline/write-transaction.ts,
 -- src/domain/bookings/*, src/audit/append.ts). Run with -M extended (like node-postgres: parameters,
--- unnamed statements) and -D partner=… -D environment=test -D chain=<partner>/test -D prefix=<key prefix>
--- (a -D genesis=… is accepted and no longer read: ingestion no longer touches the chain head).
+-- unnamed statements) and -D partner=… -D environment=test -D chain=<partner>/test -D prefix=<key prefix>.
 -- Ids, the Idempotency-Key and the signature digest are drawn in the first statement instead of in Node;
 -- each transaction books its own pre-created quote (quo_p…, numbered by a sequence).
 BEGIN;
