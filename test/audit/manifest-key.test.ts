@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runAudit } from '../../cli/commands/audit.ts';
+import { signManifest } from '../../src/audit/manifest-signature.ts';
 import { send } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-import { captureIo } from './audit-support.ts';
+import { captureIo, testSigningKey } from './audit-support.ts';
 
 for (const target of databaseTargets()) {
   describe(`an export's manifest and its signing key (${target})`, () => {
@@ -51,6 +52,33 @@ for (const target of databaseTargets()) {
       const verify = captureIo(h.baseUrl);
       assert.equal(await runAudit(['verify', file, '--keys', keysFile, '--json'], verify), 0, verify.out());
       assert.equal(JSON.parse(verify.out()).verdict, 'verified');
+
+      // The same manifest re-signed with the real key but dated before the key was published is refused.
+      const { signature: _s, key_id: _k, signed_at: _t, ...body } = manifest;
+      const resign = async (signedAt: string) =>
+        writeFileSync(
+          `${file}.manifest.json`,
+          JSON.stringify(signManifest(await testSigningKey(), body, signedAt)),
+        );
+      await resign(key.valid_from);
+      const onTime = captureIo(h.baseUrl);
+      assert.equal(
+        await runAudit(['verify', file, '--keys', keysFile, '--json'], onTime),
+        0,
+        'dated when valid',
+      );
+      const backdated = new Date(Date.parse(key.valid_from) - 1).toISOString();
+      writeFileSync(
+        `${file}.manifest.json`,
+        JSON.stringify(signManifest(await testSigningKey(), body, backdated)),
+      );
+      const refused = captureIo(h.baseUrl);
+      assert.equal(await runAudit(['verify', file, '--keys', keysFile, '--json'], refused), 1, refused.out());
+      const problems = JSON.parse(refused.out()).problems as Array<{ problem: string }>;
+      assert.ok(
+        problems.some((p) => p.problem === 'manifest_signature_invalid'),
+        refused.out(),
+      );
     });
   });
 }
