@@ -49,13 +49,18 @@ export function roundRobinFetch(baseUrls: readonly string[]): typeof fetch & { n
 const DAY_MS = 86_400_000;
 
 /** A valid quote request; `day` makes each one (and so each signature) distinct. */
-export function quoteParams(day: number) {
-  const departure = new Date(Date.now() + (5 + (day % 300)) * DAY_MS).toISOString().slice(0, 10);
+/**
+ * Quote parameters that differ for every n below 24,300. Two writes with the same body in the same second carry
+ * the same signature, and the second is rightly refused as auth.signature.replayed, so load loops must never
+ * repeat a body: the departure day alone wraps after 300.
+ */
+export function quoteParams(n: number) {
+  const departure = new Date(Date.now() + (5 + (n % 300)) * DAY_MS).toISOString().slice(0, 10);
   return {
     origin: 'CMN',
     destination: 'LHR',
     departure_date: departure,
-    passengers: { adults: 1, children: 0 },
+    passengers: { adults: 1 + (Math.floor(n / 300) % 9), children: Math.floor(n / 2_700) % 9 },
     cabin: 'economy' as const,
   };
 }
