@@ -3,22 +3,23 @@
 // largest power of two below n, inclusion proofs (§2.1.3) and consistency proofs (§2.1.4). A leaf's data
 // is the 32 raw bytes of the event's chain hash (docs/audit-ledger.md §3). Pure functions over leaf hashes;
 // the verifiers are the RFC's own algorithms, and any malformed input makes them return false.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 const LEAF_PREFIX = Buffer.from([0]);
 const NODE_PREFIX = Buffer.from([1]);
 
+// One-shot hashing (crypto.hash), no Hash object per node: the sequencer hashes two or so per event.
 export function leafHash(data: Buffer): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+  return hash('sha256', Buffer.concat([LEAF_PREFIX, data]), 'buffer');
 }
 
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
 }
 
-/** The leaf hash of an event, from its hex chain hash. */
+/** The leaf hash of an event, from its hex chain hash: 0x00 and the hash's bytes in one buffer. */
 export function eventLeafHash(eventHashHex: string): Buffer {
-  return leafHash(Buffer.from(eventHashHex, 'hex'));
+  return hash('sha256', Buffer.from(`00${eventHashHex}`, 'hex'), 'buffer');
 }
 
 /** The largest power of two strictly smaller than n (n ≥ 2). */

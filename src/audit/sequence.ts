@@ -20,14 +20,15 @@ export interface ChainTip {
   frontier: Buffer[];
 }
 
-/** An event as ingested: everything but what sequencing gives it, and the database's clock at the read. */
+/**
+ * An event as ingested: everything but what sequencing gives it, its occurred_at already in the §1 form,
+ * and the database's clock at the read (milliseconds since the epoch, as text).
+ */
 export type PendingEvent = Omit<
   ChainedAuditEvent,
-  'chain_seq' | 'recorded_at' | 'occurred_at' | 'prev_hash' | 'hash'
+  'chain_seq' | 'recorded_at' | 'prev_hash' | 'hash'
 > & {
-  occurred_at: Date | string;
-  /** The database's clock when the batch was read, to the millisecond. */
-  now: Date | string;
+  now_ms: string;
 };
 
 export interface SequencedEvent {
@@ -52,12 +53,18 @@ export interface SequencedBatch {
  */
 const ANOTHER_SEQUENCER = new Set(['TSA01', '23505', '40P01']);
 
-/** Up to `limit` unsequenced events, in ingestion order (up to ingestion number `through`, when given). */
+/**
+ * Up to `limit` unsequenced events, in ingestion order (up to ingestion number `through`, when given).
+ * Timestamps come as text (occurred_at in the §1 form, as export.ts reads it; the clock as epoch
+ * milliseconds), so the driver does not parse two Dates per event only for them to be written back as text.
+ */
 export async function readPending(db: Queryable, limit: number, through?: string): Promise<PendingEvent[]> {
   return db.query<PendingEvent>(
-    `SELECT seq::text AS seq, id, chain_id, occurred_at, request_id, partner_id, environment, actor_type,
-            actor_id, action, method, path, status, error_code, client_ip, user_agent, latency_ms, detail,
-            date_trunc('milliseconds', statement_timestamp()) AS now
+    `SELECT seq::text AS seq, id, chain_id,
+            to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, request_id,
+            partner_id, environment, actor_type, actor_id, action, method, path, status, error_code, client_ip,
+            user_agent, latency_ms, detail,
+            (extract(epoch FROM date_trunc('milliseconds', statement_timestamp())) * 1000)::bigint::text AS now_ms
        FROM audit_events WHERE chain_seq IS NULL AND ($2::bigint IS NULL OR audit_events.seq <= $2)
       ORDER BY audit_events.seq LIMIT $1`,
     [limit, through ?? null],
@@ -110,16 +117,13 @@ async function rebuildFrontier(db: Queryable, chainId: string, size: bigint): Pr
 /** Places `pending` after `tips` (which it advances: pass copies to keep the originals). Pure. */
 export function sequenceBatch(pending: readonly PendingEvent[], tips: Map<string, ChainTip>): SequencedBatch {
   const before = new Map<string, { seq: bigint; hash: string }>();
+  const recordedAtText = lastTimeText();
   const events = pending.map((event) => {
     const tip = tips.get(event.chain_id);
     if (!tip) throw new Error(`audit chain head ${event.chain_id} is unknown`);
     if (!before.has(event.chain_id)) before.set(event.chain_id, { seq: tip.seq, hash: tip.hash });
-    const recordedAt = new Date(Math.max(new Date(event.now).getTime(), tip.recordedAt.getTime()));
-    const fields: HashedFields = {
-      ...eventFields(event),
-      chain_seq: (tip.seq + 1n).toString(),
-      recorded_at: recordedAt.toISOString(),
-    };
+    const recordedAtMs = Math.max(Number(event.now_ms), tip.recordedAt.getTime());
+    const fields = hashedFields(event, (tip.seq + 1n).toString(), recordedAtText(recordedAtMs));
     const hash = eventHash(tip.hash, fields);
     appendLeaf(tip.frontier, tip.seq, eventLeafHash(hash));
     const sequenced = {
@@ -131,18 +135,33 @@ export function sequenceBatch(pending: readonly PendingEvent[], tips: Map<string
     };
     tip.seq += 1n;
     tip.hash = hash;
-    tip.recordedAt = recordedAt;
+    if (recordedAtMs !== tip.recordedAt.getTime()) tip.recordedAt = new Date(recordedAtMs);
     return sequenced;
   });
   const after = new Map([...before.keys()].map((id) => [id, tips.get(id) as ChainTip]));
   return { events, before, after };
 }
 
-function eventFields(event: PendingEvent): Omit<HashedFields, 'chain_seq' | 'recorded_at'> {
+/** ISO text of epoch milliseconds, remembering the last: a batch's events mostly share one recorded_at. */
+function lastTimeText(): (ms: number) => string {
+  let lastMs = Number.NaN;
+  let lastText = '';
+  return (ms) => {
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastText = new Date(ms).toISOString();
+    }
+    return lastText;
+  };
+}
+
+function hashedFields(event: PendingEvent, chainSeq: string, recordedAt: string): HashedFields {
   return {
     id: event.id,
     chain_id: event.chain_id,
-    occurred_at: new Date(event.occurred_at).toISOString(),
+    chain_seq: chainSeq,
+    recorded_at: recordedAt,
+    occurred_at: event.occurred_at,
     request_id: event.request_id,
     partner_id: event.partner_id,
     environment: event.environment,
