@@ -7,33 +7,39 @@ import type { Queryable } from '../db/database.ts';
 import { newId } from '../ids.ts';
 import { type AuditEventInput, chainIdOf } from './event.ts';
 
+/**
+ * The batch travels as one JSON parameter (json_to_recordset, in array order) rather than as an array per
+ * column: V8 serialises it in one native call, where the driver would escape every element of 17 arrays in
+ * JavaScript (measured: the largest part of what the group commit cost the node per request).
+ */
 export async function appendAuditEvents(db: Queryable, events: readonly AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
-  const column = <T>(pick: (event: AuditEventInput) => T) => events.map(pick);
+  const rows = events.map((e) => ({
+    id: newId('event'),
+    chain_id: chainIdOf(e.partnerId, e.environment),
+    occurred_at: e.occurredAt.toISOString(),
+    request_id: e.requestId,
+    partner_id: e.partnerId,
+    environment: e.environment,
+    actor_type: e.actorType,
+    actor_id: e.actorId,
+    action: e.action,
+    method: e.method ?? null,
+    path: e.path ?? null,
+    status: e.status ?? null,
+    error_code: e.errorCode ?? null,
+    client_ip: e.clientIp ?? null,
+    user_agent: e.userAgent ?? null,
+    latency_ms: e.latencyMs ?? null,
+    detail: e.detail ?? null,
+  }));
   await db.query(
     `INSERT INTO audit_events (id, chain_id, occurred_at, request_id, partner_id, environment, actor_type,
        actor_id, action, method, path, status, error_code, client_ip, user_agent, latency_ms, detail)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
-       $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[],
-       $15::text[], $16::float8[], $17::jsonb[])`,
-    [
-      column(() => newId('event')),
-      column((e) => chainIdOf(e.partnerId, e.environment)),
-      column((e) => e.occurredAt.toISOString()),
-      column((e) => e.requestId),
-      column((e) => e.partnerId),
-      column((e) => e.environment),
-      column((e) => e.actorType),
-      column((e) => e.actorId),
-      column((e) => e.action),
-      column((e) => e.method ?? null),
-      column((e) => e.path ?? null),
-      column((e) => e.status ?? null),
-      column((e) => e.errorCode ?? null),
-      column((e) => e.clientIp ?? null),
-      column((e) => e.userAgent ?? null),
-      column((e) => e.latencyMs ?? null),
-      column((e) => (e.detail ? JSON.stringify(e.detail) : null)),
-    ],
+     SELECT * FROM json_to_recordset($1::json) AS e(id text, chain_id text, occurred_at timestamptz,
+       request_id text, partner_id text, environment text, actor_type text, actor_id text, action text,
+       method text, path text, status int, error_code text, client_ip text, user_agent text,
+       latency_ms float8, detail jsonb)`,
+    [JSON.stringify(rows)],
   );
 }
