@@ -24,10 +24,7 @@ export interface ChainTip {
  * An event as ingested: everything but what sequencing gives it, its occurred_at already in the §1 form,
  * and the database's clock at the read (milliseconds since the epoch, as text).
  */
-export type PendingEvent = Omit<
-  ChainedAuditEvent,
-  'chain_seq' | 'recorded_at' | 'prev_hash' | 'hash'
-> & {
+export type PendingEvent = Omit<ChainedAuditEvent, 'chain_seq' | 'recorded_at' | 'prev_hash' | 'hash'> & {
   now_ms: string;
 };
 
