@@ -1,7 +1,8 @@
 // The gateway's handlers. By the time they run, the pipeline has authenticated the key, checked the
 // allowlist, rate limit and scope and, on writes, the timestamp, signature and Idempotency-Key. A read is
-// forwarded and its response streamed back as it arrives (a 50 MB download is never held in memory); a
-// write is forwarded under an idempotency lease (lease.ts) and its bounded response stored for replay.
+// forwarded and its response streamed back as it arrives (a 50 MB download is never held in memory), or
+// read whole first when the upstream declares it small; a write is forwarded under an idempotency lease
+// (lease.ts) and its bounded response stored for replay.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sha256Hex } from '../crypto.ts';
 import { type ApiError, apiError } from '../errors.ts';
@@ -30,6 +31,13 @@ export interface ForwarderDeps {
   readonly now: () => number;
 }
 
+/**
+ * A read whose upstream declares a body of at most this size is read whole, then sent: cheaper per request
+ * than piping a stream, and a body that stalls or breaks off becomes a clean 504 or 502 rather than an
+ * answer cut short. Larger or undeclared bodies stream as they arrive.
+ */
+const WHOLE_BODY_BYTES = 64 * 1024;
+
 const FAILURES: Record<Exclude<ForwardOutcome['kind'], 'response'>, ApiError['code']> = {
   unavailable: 'upstream.unavailable',
   timeout: 'upstream.timeout',
@@ -46,11 +54,23 @@ export class Forwarder {
       finished();
       throw this.#failure(request, name, outcome.kind, outcome.elapsedMs);
     }
-    const { response } = outcome;
+    const { response, elapsedMs } = outcome;
+    const bodyless = request.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304;
+    if (!bodyless && declaredLength(response) <= WHOLE_BODY_BYTES) {
+      const read = await readBounded(response.body, WHOLE_BODY_BYTES);
+      finished();
+      if (read.kind !== 'body')
+        throw this.#failure(request, name, bodyFailure(read), elapsedMs, response.statusCode);
+      this.#answered(request, name, response, elapsedMs);
+      return reply
+        .code(response.statusCode)
+        .headers(partnerResponseHeaders(response.headers))
+        .send(read.body);
+    }
     response.body.once('close', finished);
-    this.#answered(request, name, response, outcome.elapsedMs);
+    this.#answered(request, name, response, elapsedMs);
     reply.code(response.statusCode).headers(partnerResponseHeaders(response.headers));
-    if (request.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304) {
+    if (bodyless) {
       response.body.resume();
       return reply.send();
     }
@@ -187,6 +207,12 @@ export class Forwarder {
   #auditEvent(request: FastifyRequest, status: number) {
     return auditEventFor(request, status, this.deps.now());
   }
+}
+
+/** The Content-Length the upstream declared, or Infinity when it declared none (or an unreadable one). */
+function declaredLength(response: UpstreamResponse): number {
+  const header = response.headers['content-length'];
+  return typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : Number.POSITIVE_INFINITY;
 }
 
 function bodyFailure(read: Exclude<BodyOutcome, { kind: 'body' }> | undefined): UpstreamErrorKind {

@@ -69,6 +69,13 @@ for (const target of databaseTargets()) {
         stalled.push(res);
         const mode = req.url?.split('/').pop();
         if (mode === 'silent') return;
+        if (mode?.startsWith('declared-')) {
+          // A small body, declared by Content-Length: Tessera reads it whole before answering.
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '40' });
+          res.write('{"id":"acc_');
+          if (mode === 'declared-hangup') setTimeout(() => res.socket?.destroy(), 50);
+          return;
+        }
         res.writeHead(200, { 'content-type': 'application/json' });
         if (mode === 'partial') res.write('{"id":"acc_');
         else res.flushHeaders();
@@ -129,6 +136,29 @@ ${route('/v1/down', 'GET, POST', 'down')}${route('/v1/slow', 'GET, POST', 'slow'
     test('an upstream that hangs up after its headers is 502 upstream.unavailable, at once', async () => {
       const started = performance.now();
       const reply = await h.a.test.get('/v1/stall/hangup');
+      assert.equal(reply.status, 502);
+      assert.equal(reply.body.code, 'upstream.unavailable');
+      assert.ok(performance.now() - started < TIMEOUT_MS, 'not held until the timeout');
+    });
+
+    test('a read that declares a small body and stalls partway is 504 upstream.timeout, not a cut-off 200', async () => {
+      const reply = await answeredAtTimeout(() => h.a.test.get('/v1/stall/declared-partial'));
+      await h.tessera.auditWriter.drain();
+      const [event] = await h.tessera.db.query<{ status: number; detail: Record<string, unknown> }>(
+        'SELECT status, detail FROM audit_events WHERE request_id = $1',
+        [reply.headers.get('x-request-id')],
+      );
+      assert.equal(event?.status, 504);
+      assert.deepEqual(
+        [event?.detail.upstream_status, event?.detail.upstream_error],
+        [200, 'timeout'],
+        'the log says the upstream began a 200 and what became of it',
+      );
+    });
+
+    test('a read that declares a small body and hangs up partway is 502 upstream.unavailable, at once', async () => {
+      const started = performance.now();
+      const reply = await h.a.test.get('/v1/stall/declared-hangup');
       assert.equal(reply.status, 502);
       assert.equal(reply.body.code, 'upstream.unavailable');
       assert.ok(performance.now() - started < TIMEOUT_MS, 'not held until the timeout');
