@@ -48,11 +48,10 @@ export function roundRobinFetch(baseUrls: readonly string[]): typeof fetch & { n
 
 const DAY_MS = 86_400_000;
 
-/** A valid quote request; `day` makes each one (and so each signature) distinct. */
 /**
- * Quote parameters that differ for every n below 24,300. Two writes with the same body in the same second carry
- * the same signature, and the second is rightly refused as auth.signature.replayed, so load loops must never
- * repeat a body: the departure day alone wraps after 300.
+ * A valid quote request, different for every n below 24,300. Two writes with the same body in the same
+ * second carry the same signature, and the second is rightly refused as auth.signature.replayed, so load
+ * loops must never repeat a body: the departure day alone wraps after 300.
  */
 export function quoteParams(n: number) {
   const departure = new Date(Date.now() + (5 + (n % 300)) * DAY_MS).toISOString().slice(0, 10);
