@@ -49,6 +49,7 @@ export class Forwarder {
   async read(pool: UpstreamPool, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const name = pool.upstream.name;
     const finished = this.deps.metrics.started(name);
+    const started = this.deps.now();
     const outcome = await pool.forward(this.#outgoing(pool, request, undefined));
     if (outcome.kind !== 'response') {
       finished();
@@ -59,8 +60,7 @@ export class Forwarder {
     if (!bodyless && declaredLength(response) <= WHOLE_BODY_BYTES) {
       const read = await readBounded(response.body, WHOLE_BODY_BYTES);
       finished();
-      if (read.kind !== 'body')
-        throw this.#failure(request, name, bodyFailure(read), elapsedMs, response.statusCode);
+      if (read.kind !== 'body') throw this.#bodyFailed(request, name, read, outcome, started);
       this.#answered(request, name, response, elapsedMs);
       return reply
         .code(response.statusCode)
@@ -114,12 +114,9 @@ export class Forwarder {
     }
     const { response } = outcome;
     if (read?.kind !== 'body') {
-      // The body stalled past the deadline, broke off, or is too large to store for a replay: the partner
-      // gets an error and the key stays free for the retry (the upstream dedupes on Idempotency-Key).
-      const kind = bodyFailure(read);
-      if (kind === 'invalid_response')
-        this.deps.metrics.answered(name, response.statusCode, outcome.elapsedMs);
-      const error = this.#failure(request, name, kind, this.deps.now() - started, response.statusCode);
+      // The partner gets an error and the key stays free for the retry (the upstream dedupes on
+      // Idempotency-Key).
+      const error = this.#bodyFailed(request, name, read, outcome, started);
       await release(error.status);
       throw error;
     }
@@ -183,6 +180,23 @@ export class Forwarder {
       upstream_status: status,
       upstream_latency_ms: Math.round(elapsedMs),
     };
+  }
+
+  /**
+   * The upstream answered but its body stalled past the deadline, broke off, or is too large to hold: an
+   * error for the partner, audited with the upstream's status and the exchange's whole duration.
+   */
+  #bodyFailed(
+    request: FastifyRequest,
+    upstream: string,
+    read: Exclude<BodyOutcome, { kind: 'body' }> | undefined,
+    outcome: Extract<ForwardOutcome, { kind: 'response' }>,
+    started: number,
+  ): ApiError {
+    const kind = bodyFailure(read);
+    const status = outcome.response.statusCode;
+    if (kind === 'invalid_response') this.deps.metrics.answered(upstream, status, outcome.elapsedMs);
+    return this.#failure(request, upstream, kind, this.deps.now() - started, status);
   }
 
   #failure(
