@@ -76,6 +76,14 @@ export function normaliseTime(value: string | Date): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
+/**
+ * SQL selecting a timestamptz column as text already in the §1 form (UTC, milliseconds cut off as JavaScript's
+ * Date cuts them), so the driver does not parse each into a Date only for it to be written back as text.
+ */
+export function canonicalTimeColumn(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
+}
+
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

@@ -5,7 +5,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Queryable } from '../db/database.ts';
-import { normaliseTime } from './chain.ts';
+import { canonicalTimeColumn, normaliseTime } from './chain.ts';
 import type { AuditDetail, ChainedAuditEvent } from './event.ts';
 import { type ExportFormat, exportHeader, exportLine } from './export-format.ts';
 import { compareText } from './seal.ts';
@@ -30,16 +30,10 @@ export interface ExportChunk {
   events: readonly ChainedAuditEvent[];
 }
 
-/**
- * Timestamps come as text already in the §1 form (UTC, milliseconds cut off as JavaScript's Date cuts them),
- * so the driver does not parse each into a Date only for it to be written back as text.
- */
-const exportTime = (column: string) =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
-
-const EVENT_COLUMNS = `seq::text AS seq, id, chain_id, chain_seq::text AS chain_seq, ${exportTime('recorded_at')},
-  ${exportTime('occurred_at')}, request_id, partner_id, environment, actor_type, actor_id, action, method, path,
-  status, error_code, client_ip, user_agent, latency_ms, detail, prev_hash, hash`;
+const EVENT_COLUMNS = `seq::text AS seq, id, chain_id, chain_seq::text AS chain_seq,
+  ${canonicalTimeColumn('recorded_at')}, ${canonicalTimeColumn('occurred_at')}, request_id, partner_id,
+  environment, actor_type, actor_id, action, method, path, status, error_code, client_ip, user_agent,
+  latency_ms, detail, prev_hash, hash`;
 
 type EventRow = Omit<ChainedAuditEvent, 'recorded_at' | 'occurred_at'> & {
   recorded_at: Date | string;

@@ -7,7 +7,7 @@
 // work but never fork a chain; the advisory lock in sequencer.ts only keeps them from racing in the first
 // place.
 import type { Queryable } from '../db/database.ts';
-import { eventHash, GENESIS_HASH, type HashedFields } from './chain.ts';
+import { canonicalTimeColumn, eventHash, GENESIS_HASH, type HashedFields } from './chain.ts';
 import type { ChainedAuditEvent } from './event.ts';
 import { appendLeaf, eventLeafHash, frontierFits, frontierFromHex, frontierToHex } from './merkle.ts';
 import { frontierFromLeaves } from './tree-store.ts';
@@ -52,15 +52,14 @@ const ANOTHER_SEQUENCER = new Set(['TSA01', '23505', '40P01']);
 
 /**
  * Up to `limit` unsequenced events, in ingestion order (up to ingestion number `through`, when given).
- * Timestamps come as text (occurred_at in the §1 form, as export.ts reads it; the clock as epoch
+ * Timestamps come as text (occurred_at in the §1 form, as the export reads it; the clock as epoch
  * milliseconds), so the driver does not parse two Dates per event only for them to be written back as text.
  */
 export async function readPending(db: Queryable, limit: number, through?: string): Promise<PendingEvent[]> {
   return db.query<PendingEvent>(
-    `SELECT seq::text AS seq, id, chain_id,
-            to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, request_id,
-            partner_id, environment, actor_type, actor_id, action, method, path, status, error_code, client_ip,
-            user_agent, latency_ms, detail,
+    `SELECT seq::text AS seq, id, chain_id, ${canonicalTimeColumn('occurred_at')}, request_id, partner_id,
+            environment, actor_type, actor_id, action, method, path, status, error_code, client_ip, user_agent,
+            latency_ms, detail,
             (extract(epoch FROM date_trunc('milliseconds', statement_timestamp())) * 1000)::bigint::text AS now_ms
        FROM audit_events WHERE chain_seq IS NULL AND ($2::bigint IS NULL OR audit_events.seq <= $2)
       ORDER BY audit_events.seq LIMIT $1`,
