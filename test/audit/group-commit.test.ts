@@ -87,5 +87,55 @@ for (const target of databaseTargets()) {
       assert.equal((await storedRequestIds(db)).length, 50);
       await Promise.all(recorded);
     });
+
+    test('text a client controls is stored exactly as sent, in the order recorded, and cannot reshape a batch', async () => {
+      const db = await fresh();
+      const hostile = [
+        'a"b\\c\\"d',
+        '","status":500,"partner_id":"ptn_other","x":"',
+        '"}]; DROP TABLE audit_events; --',
+        '{"a":1}',
+        'NULL',
+        'line\nbreak\ttab\rreturn \u2028\u2029',
+        'é ü 😀 \u00a0',
+        '\\u0000 written out',
+      ];
+      const events = hostile.map((text, n) => ({
+        ...event(n),
+        requestId: `req_hostile_${n}`,
+        path: `/v1/${text}`,
+        userAgent: text,
+        actorId: text,
+        detail: { [text]: text, list: [text, 'x'], big: 1e21, small: 1e-7, zero: -0 },
+      }));
+      const writer = new GroupCommitWriter(db);
+      await Promise.all(events.map((e) => writer.record(e)));
+      const rows = await db.query<{
+        request_id: string;
+        path: string;
+        user_agent: string;
+        actor_id: string;
+        partner_id: string;
+        status: number;
+        detail: unknown;
+      }>(
+        `SELECT request_id, path, user_agent, actor_id, partner_id, status, detail FROM audit_events
+          ORDER BY seq`,
+      );
+      assert.deepEqual(
+        rows.map((row) => row.request_id),
+        events.map((e) => e.requestId),
+        'ingestion order is recording order',
+      );
+      for (const [n, row] of rows.entries()) {
+        const sent = events[n];
+        assert.ok(sent);
+        assert.deepEqual(
+          [row.path, row.user_agent, row.actor_id, row.partner_id, row.status],
+          [sent.path, sent.userAgent, sent.actorId, 'ptn_groupcommit', 200],
+        );
+        assert.deepEqual(row.detail, JSON.parse(JSON.stringify(sent.detail)));
+      }
+    });
   });
 }
