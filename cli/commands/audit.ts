@@ -4,7 +4,7 @@
 // asks the server to check the whole log; `purge` removes expired, sealed ranges past retention.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile, writeFile } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -174,24 +174,38 @@ async function verifyFile(context: CommandContext): Promise<number> {
   const manifestPath = args.string('manifest') ?? `${file}.manifest.json`;
   if (args.string('keys') !== undefined && args.string('keys-url') !== undefined)
     throw new UsageError('use --keys or --keys-url, not both');
-  const bytes = await readInput(io, file, args.json);
-  const manifestText = bytes && (await readInput(io, manifestPath, args.json));
-  if (!bytes || !manifestText) return 1;
-  const manifest = parseJson(manifestText.toString('utf8'));
-  const keys = await trustedKeys(context);
-  if (!keys.ok) {
-    writeError(io, keys.error, args.json);
-    return 1;
+  const input = await openInput(io, file, args.json);
+  if (!input) return 1;
+  try {
+    const manifestText = await readInput(io, manifestPath, args.json);
+    if (!manifestText) return 1;
+    const manifest = parseJson(manifestText.toString('utf8'));
+    const keys = await trustedKeys(context);
+    if (!keys.ok) {
+      writeError(io, keys.error, args.json);
+      return 1;
+    }
+    // Streamed: an export of any size is verified in constant memory.
+    const chunks = input.createReadStream({ highWaterMark: READ_CHUNK_BYTES, autoClose: false });
+    const report = await verifyExport(chunks, manifest, keys.keys).catch((error: unknown) => {
+      if (isSystemError(error)) return undefined;
+      throw error;
+    });
+    if (!report) {
+      writeError(io, unreadable(file), args.json);
+      return 1;
+    }
+    const verdict = keys.source === undefined ? 'unverified' : report.ok ? 'verified' : 'failed';
+    return printReport(io, args.json, {
+      verdict,
+      file,
+      manifest: manifestPath,
+      keys_source: keys.source ?? null,
+      ...report,
+    });
+  } finally {
+    await input.close();
   }
-  const report = verifyExport(bytes, manifest, keys.keys);
-  const verdict = keys.source === undefined ? 'unverified' : report.ok ? 'verified' : 'failed';
-  return printReport(io, args.json, {
-    verdict,
-    file,
-    manifest: manifestPath,
-    keys_source: keys.source ?? null,
-    ...report,
-  });
 }
 
 async function verifyDatabase(context: CommandContext): Promise<number> {
@@ -289,9 +303,29 @@ async function readInput(io: CliIo, path: string, json: boolean): Promise<Buffer
   try {
     return await readFile(path);
   } catch {
-    writeError(io, { code: 'cli.file_unreadable', message: `cannot read ${path}`, request_id: null }, json);
+    writeError(io, unreadable(path), json);
     return undefined;
   }
+}
+
+const READ_CHUNK_BYTES = 2 ** 20;
+
+/** An open regular file (or pipe) to stream; a directory or a missing file is reported as unreadable. */
+async function openInput(io: CliIo, path: string, json: boolean): Promise<FileHandle | undefined> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (handle && !(await handle.stat()).isDirectory()) return handle;
+  await handle?.close();
+  writeError(io, unreadable(path), json);
+  return undefined;
+}
+
+/** A failure of the operating system (a read error), as opposed to a fault of the verifier's own. */
+function isSystemError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+}
+
+function unreadable(path: string): CliError {
+  return { code: 'cli.file_unreadable', message: `cannot read ${path}`, request_id: null };
 }
 
 function parseJson(text: string): unknown {

@@ -97,60 +97,20 @@ export type ParsedExport =
   | { ok: true; events: ChainedAuditEvent[] }
   | { ok: false; line: number; message: string };
 
-/**
- * Parses an export record by record, decoding each on its own: an export may be larger than the longest
- * string Node can hold (about 512 MiB), so the file is never decoded whole.
- */
+/** A whole export in one buffer (tests and small files); `tessera audit verify` streams with ExportReader. */
 export function parseExport(file: Buffer, format: ExportFormat): ParsedExport {
   try {
-    return { ok: true, events: format === 'jsonl' ? parseJsonl(file) : parseCsv(file) };
+    const reader = new ExportReader(format);
+    return { ok: true, events: [...reader.push(file), ...reader.end()] };
   } catch (error) {
-    if (error instanceof ParseError) return { ok: false, line: error.line, message: error.message };
+    if (error instanceof ExportParseError) return { ok: false, line: error.line, message: error.message };
     throw error;
   }
 }
 
-const LF = 0x0a;
-const QUOTE = 0x22;
-
-/** The file's LF-terminated lines (a last line without LF included), decoded one at a time. */
-function* lines(file: Buffer): Generator<string> {
-  for (let start = 0; start < file.length; ) {
-    const end = file.indexOf(LF, start);
-    const stop = end < 0 ? file.length : end;
-    yield file.toString('utf8', start, stop);
-    start = stop + 1;
-  }
-}
-
-/**
- * CSV records (RFC 4180: each ends in CRLF, and a quoted field may hold CRLF), without their CRLF: lines are
- * joined while a record's count of double quotes is odd, since escaped quotes come in pairs.
- */
-function* csvRecords(file: Buffer): Generator<string> {
-  let pending = '';
-  let quotes = 0;
-  let record = 1;
-  for (let start = 0; start < file.length; ) {
-    const end = file.indexOf(LF, start);
-    const stop = end < 0 ? file.length : end;
-    for (let i = start; i < stop; i++) if (file[i] === QUOTE) quotes++;
-    pending += file.toString('utf8', start, end < 0 ? stop : stop + 1);
-    start = stop + 1;
-    if (quotes % 2 === 1 && end >= 0) continue;
-    if (end >= 0 && !pending.endsWith('\r\n')) {
-      throw new ParseError(record, 'a field is followed by neither a comma nor CRLF');
-    }
-    yield end >= 0 ? pending.slice(0, -2) : pending;
-    pending = '';
-    quotes = 0;
-    record++;
-  }
-  if (pending !== '') yield pending;
-}
-
-class ParseError extends Error {
+export class ExportParseError extends Error {
   constructor(
+    /** The JSONL line, or the CSV record (the header is record 1). */
     readonly line: number,
     message: string,
   ) {
@@ -158,63 +118,124 @@ class ParseError extends Error {
   }
 }
 
-function parseJsonl(file: Buffer): ChainedAuditEvent[] {
-  const events: ChainedAuditEvent[] = [];
-  for (const line of lines(file)) {
-    const number = events.length + 1;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new ParseError(number, 'not valid JSON');
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new ParseError(number, 'not a JSON object');
-    }
-    events.push(toEvent(value as Record<string, unknown>, number));
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+
+/**
+ * Reads an export's events from its bytes in chunks of any size, so a file of any length is read in constant
+ * memory: each record is decoded on its own once its last byte has arrived (a record may span chunks, and
+ * one string could not hold a large export). JSONL records end at LF; a CSV record ends at the first LF
+ * outside quotes, which is where its count of double quotes is even (escaped quotes come in pairs), and must
+ * end in CRLF. A record that does not parse throws ExportParseError.
+ */
+export class ExportReader {
+  readonly #format: ExportFormat;
+  /** The bytes of the record not yet complete. */
+  #rest: Buffer = Buffer.alloc(0);
+  /** Double quotes counted in #rest (CSV). */
+  #quotes = 0;
+  #records = 0;
+
+  constructor(format: ExportFormat) {
+    this.#format = format;
   }
-  return events;
+
+  push(chunk: Buffer): ChainedAuditEvent[] {
+    const data = this.#rest.length === 0 ? chunk : Buffer.concat([this.#rest, chunk]);
+    const events: ChainedAuditEvent[] = [];
+    let start = 0;
+    // Bytes before `scanned` were looked at by an earlier push.
+    let scanned = this.#rest.length;
+    for (let end = data.indexOf(LF, scanned); end >= 0; end = data.indexOf(LF, scanned)) {
+      if (this.#format === 'csv') this.#quotes += countQuotes(data, scanned, end);
+      scanned = end + 1;
+      if (this.#quotes % 2 === 1) continue;
+      this.#take(data, start, end, events);
+      start = end + 1;
+    }
+    if (this.#format === 'csv') this.#quotes += countQuotes(data, scanned, data.length);
+    this.#rest = data.subarray(start);
+    return events;
+  }
+
+  /** The last record, when the file does not end with a line break. */
+  end(): ChainedAuditEvent[] {
+    const events: ChainedAuditEvent[] = [];
+    if (this.#rest.length > 0) this.#take(this.#rest, 0, -1, events);
+    this.#rest = Buffer.alloc(0);
+    if (this.#format === 'csv' && this.#records === 0) throw new ExportParseError(1, HEADER_MISSING);
+    return events;
+  }
+
+  /** The record in data[start, lf), where lf is its line break (-1: the file ended without one). */
+  #take(data: Buffer, start: number, lf: number, events: ChainedAuditEvent[]): void {
+    const number = ++this.#records;
+    this.#quotes = 0;
+    if (this.#format === 'jsonl') {
+      events.push(jsonlEvent(data.toString('utf8', start, lf < 0 ? data.length : lf), number));
+      return;
+    }
+    if (lf >= 0 && data[lf - 1] !== CR) {
+      throw new ExportParseError(number, 'a field is followed by neither a comma nor CRLF');
+    }
+    // An unterminated record is parsed as it is, so an open quote is reported as one.
+    const record = data.toString('utf8', start, lf < 0 ? data.length : lf - 1);
+    if (number === 1) checkCsvHeader(record);
+    else events.push(csvEvent(record, number));
+  }
 }
 
-function parseCsv(file: Buffer): ChainedAuditEvent[] {
-  const records = csvRecords(file);
-  const header = records.next();
-  if (
-    header.done ||
-    csvFields(header.value, 1)
-      .map((f) => f.text)
-      .join(',') !== EXPORT_COLUMNS.join(',')
-  ) {
-    throw new ParseError(1, 'the header row is not the export header');
+function countQuotes(data: Buffer, from: number, to: number): number {
+  let quotes = 0;
+  for (let i = from; i < to; i++) if (data[i] === QUOTE) quotes++;
+  return quotes;
+}
+
+const HEADER_MISSING = 'the header row is not the export header';
+
+function checkCsvHeader(record: string): void {
+  const names = csvFields(record, 1).map((field) => field.text);
+  if (names.join(',') !== EXPORT_COLUMNS.join(',')) throw new ExportParseError(1, HEADER_MISSING);
+}
+
+function jsonlEvent(line: string, number: number): ChainedAuditEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new ExportParseError(number, 'not valid JSON');
   }
-  const events: ChainedAuditEvent[] = [];
-  for (const text of records) {
-    const line = events.length + 2;
-    const fields = csvFields(text, line);
-    if (fields.length !== EXPORT_COLUMNS.length) throw new ParseError(line, 'wrong number of fields');
-    const record: Record<string, unknown> = {};
-    EXPORT_COLUMNS.forEach((column, i) => {
-      const field = fields[i] ?? { text: '', quoted: false };
-      record[column] =
-        field.text === '' && !field.quoted ? null : fromCsvText(column, restoreFormula(field.text), line);
-    });
-    events.push(toEvent(record, line));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ExportParseError(number, 'not a JSON object');
   }
-  return events;
+  return toEvent(value as Record<string, unknown>, number);
+}
+
+function csvEvent(text: string, line: number): ChainedAuditEvent {
+  const fields = csvFields(text, line);
+  if (fields.length !== EXPORT_COLUMNS.length) throw new ExportParseError(line, 'wrong number of fields');
+  const record: Record<string, unknown> = {};
+  EXPORT_COLUMNS.forEach((column, i) => {
+    const field = fields[i] ?? { text: '', quoted: false };
+    record[column] =
+      field.text === '' && !field.quoted ? null : fromCsvText(column, restoreFormula(field.text), line);
+  });
+  return toEvent(record, line);
 }
 
 function fromCsvText(column: string, text: string, line: number): unknown {
   if (column === 'status' || column === 'latency_ms') {
     const number = Number(text);
     if (text.trim() === '' || !Number.isFinite(number))
-      throw new ParseError(line, `${column} is not a number`);
+      throw new ExportParseError(line, `${column} is not a number`);
     return number;
   }
   if (column !== 'detail') return text;
   try {
     return JSON.parse(text);
   } catch {
-    throw new ParseError(line, 'detail is not valid JSON');
+    throw new ExportParseError(line, 'detail is not valid JSON');
   }
 }
 
@@ -235,7 +256,7 @@ function csvFields(text: string, line: number): CsvField[] {
       i++;
       for (;;) {
         const quote = text.indexOf('"', i);
-        if (quote < 0) throw new ParseError(line, 'unterminated quoted field');
+        if (quote < 0) throw new ExportParseError(line, 'unterminated quoted field');
         value += text.slice(i, quote);
         if (text[quote + 1] === '"') {
           value += '"';
@@ -250,12 +271,12 @@ function csvFields(text: string, line: number): CsvField[] {
       const comma = text.indexOf(',', i);
       const stop = comma < 0 ? text.length : comma;
       field = { text: text.slice(i, stop), quoted: false };
-      if (/[\r\n]/.test(field.text)) throw new ParseError(line, 'a line break outside a quoted field');
+      if (/[\r\n]/.test(field.text)) throw new ExportParseError(line, 'a line break outside a quoted field');
       i = stop;
     }
     fields.push(field);
     if (i >= text.length) return fields;
-    if (text[i] !== ',') throw new ParseError(line, 'a field is followed by neither a comma nor CRLF');
+    if (text[i] !== ',') throw new ExportParseError(line, 'a field is followed by neither a comma nor CRLF');
     i++;
     // The record ended right after a comma: its last field is empty.
     if (i >= text.length) return [...fields, { text: '', quoted: false }];
@@ -286,7 +307,7 @@ const NULLABLE_TEXT = [
 
 function toEvent(record: Record<string, unknown>, line: number): ChainedAuditEvent {
   const fail = (message: string): never => {
-    throw new ParseError(line, message);
+    throw new ExportParseError(line, message);
   };
   const keys = Object.keys(record);
   if (keys.length !== EXPORT_COLUMNS.length || EXPORT_COLUMNS.some((c) => !Object.hasOwn(record, c))) {

@@ -11,66 +11,103 @@ import { checkTreeHead, type TreeHead } from './tree-head.ts';
 import type { AuditVerifier } from './verify.ts';
 
 type Report = AuditVerifier['problem'];
+type Problem = Parameters<Report>;
 
-export function checkCompleteness(
-  manifest: Record<string, unknown>,
-  events: readonly ChainedAuditEvent[],
-  trusted: readonly PublicSigningKey[],
-  problem: Report,
-): void {
-  if (manifest.version !== MANIFEST_VERSION) {
-    problem(null, 'manifest_unsigned', 'the manifest is not a signed v2 manifest');
-    return;
+/** Per chain of the scope: what the file holds, read one event at a time. */
+interface ChainSeen {
+  events: number;
+  /** The last event read, or the event before the period until the chain's first event is read. */
+  previous: ChainedAuditEvent | undefined;
+  before: ChainedAuditEvent | undefined;
+  links: Problem[];
+}
+
+/**
+ * Fed the file's events in order, then finished once: memory grows with the number of chains, not events.
+ * Problems are reported in the order of a check over the whole file: the manifest signature, then each
+ * event's scope and period, then chain by chain.
+ */
+export class CompletenessCheck {
+  readonly #manifest: Record<string, unknown>;
+  readonly #trusted: readonly PublicSigningKey[];
+  readonly #signed: boolean;
+  readonly #scope: string[];
+  readonly #proofs: Record<string, unknown>;
+  readonly #from: string;
+  readonly #to: string;
+  readonly #eventProblems: Problem[] = [];
+  readonly #chains = new Map<string, ChainSeen>();
+
+  constructor(manifest: Record<string, unknown>, trusted: readonly PublicSigningKey[]) {
+    this.#manifest = manifest;
+    this.#trusted = trusted;
+    this.#signed = manifest.version === MANIFEST_VERSION;
+    this.#scope = asScope(manifest.scope);
+    this.#proofs = isRecord(manifest.proofs) ? manifest.proofs : {};
+    this.#from = String(manifest.from);
+    this.#to = String(manifest.to);
+    for (const chainId of this.#scope) {
+      const proof = this.#proofs[chainId];
+      const before = isRecord(proof) ? asEvent(proof.before, chainId) : undefined;
+      this.#chains.set(chainId, { events: 0, previous: before, before, links: [] });
+    }
   }
-  const signature = checkManifestSignature(manifest, trusted);
-  if (signature !== 'ok') problem(null, signature, `the manifest signature check failed: ${signature}`);
-  const scope = asScope(manifest.scope);
-  const proofs = isRecord(manifest.proofs) ? manifest.proofs : {};
-  const from = String(manifest.from);
-  const to = String(manifest.to);
-  const byChain = new Map<string, ChainedAuditEvent[]>();
-  for (const event of events) {
-    if (!scope.includes(event.chain_id)) {
-      problem(
+
+  addEvent(event: ChainedAuditEvent): void {
+    if (!this.#signed) return;
+    const chain = this.#chains.get(event.chain_id);
+    if (!chain) {
+      this.#eventProblems.push([
         event.chain_id,
         'manifest_mismatch',
         'the chain is outside the manifest scope',
         event.chain_seq,
-      );
+      ]);
     }
-    if (!(event.recorded_at >= from && event.recorded_at < to)) {
-      problem(
+    if (!(event.recorded_at >= this.#from && event.recorded_at < this.#to)) {
+      this.#eventProblems.push([
         event.chain_id,
         'event_outside_period',
         'the event was recorded outside the period',
         event.chain_seq,
-      );
+      ]);
     }
-    const chain = byChain.get(event.chain_id);
-    if (chain) chain.push(event);
-    else byChain.set(event.chain_id, [event]);
+    if (chain) {
+      chain.events++;
+      link(event.chain_id, chain, event);
+    }
   }
-  for (const chainId of scope) {
-    const proof = proofs[chainId];
-    if (!isRecord(proof)) {
-      problem(chainId, 'tree_head_missing', 'the manifest has no proof for this chain');
-      continue;
+
+  finish(problem: Report): void {
+    if (!this.#signed) {
+      problem(null, 'manifest_unsigned', 'the manifest is not a signed v2 manifest');
+      return;
     }
-    checkChain(chainId, byChain.get(chainId) ?? [], proof, { from, to, trusted }, problem);
+    const signature = checkManifestSignature(this.#manifest, this.#trusted);
+    if (signature !== 'ok') problem(null, signature, `the manifest signature check failed: ${signature}`);
+    for (const args of this.#eventProblems) problem(...args);
+    for (const [chainId, chain] of this.#chains) {
+      const proof = this.#proofs[chainId];
+      if (!isRecord(proof)) {
+        problem(chainId, 'tree_head_missing', 'the manifest has no proof for this chain');
+        continue;
+      }
+      checkChain(chainId, chain, proof, { from: this.#from, to: this.#to, trusted: this.#trusted }, problem);
+    }
   }
 }
 
 function checkChain(
   chainId: string,
-  events: readonly ChainedAuditEvent[],
+  chain: ChainSeen,
   proof: Record<string, unknown>,
   period: { from: string; to: string; trusted: readonly PublicSigningKey[] },
   problem: Report,
 ): void {
-  if (proof.events !== events.length) {
+  if (proof.events !== chain.events) {
     problem(chainId, 'manifest_mismatch', `the manifest counts ${String(proof.events)} events of this chain`);
   }
-  const before = asEvent(proof.before, chainId);
+  const { before } = chain;
   const after = asEvent(proof.after, chainId);
   for (const boundary of [before, after]) {
     if (boundary && eventHash(boundary.prev_hash, withoutHashes(boundary)) !== boundary.hash) {
@@ -83,9 +120,9 @@ function checkChain(
   if (after && !(after.recorded_at >= period.to)) {
     problem(chainId, 'boundary_invalid', 'the event after the period is not after it', after.chain_seq);
   }
-  const sequence = [...(before ? [before] : []), ...events, ...(after ? [after] : [])];
-  checkLinks(chainId, sequence, before === undefined, problem);
-  const anchor = sequence.at(-1);
+  if (after) link(chainId, chain, after);
+  for (const args of chain.links) problem(...args);
+  const anchor = chain.previous;
   const head = proof.tree_head as TreeHead | null | undefined;
   if (!anchor) {
     if (head) problem(chainId, 'range_disconnected', 'the chain has a signed tree but no events to anchor');
@@ -101,29 +138,27 @@ function checkChain(
   }
 }
 
-function checkLinks(
-  chainId: string,
-  sequence: readonly ChainedAuditEvent[],
-  fromGenesis: boolean,
-  problem: Report,
-) {
-  const first = sequence[0];
-  if (fromGenesis && first && (first.chain_seq !== '1' || first.prev_hash !== GENESIS_HASH)) {
-    problem(
-      chainId,
-      'range_disconnected',
-      'the period does not start at genesis or after a known event',
-      first.chain_seq,
-    );
-  }
-  for (let i = 1; i < sequence.length; i++) {
-    const [previous, current] = [sequence[i - 1] as ChainedAuditEvent, sequence[i] as ChainedAuditEvent];
-    if (
-      BigInt(current.chain_seq) !== BigInt(previous.chain_seq) + 1n ||
-      current.prev_hash !== previous.hash
-    ) {
-      problem(chainId, 'range_disconnected', 'the events do not connect', current.chain_seq);
+/**
+ * The event before the period, the file's events and the event after it must connect: without an event
+ * before, the first must be the chain's genesis; each next one the position after its predecessor, linked
+ * to its hash.
+ */
+function link(chainId: string, chain: ChainSeen, current: ChainedAuditEvent): void {
+  const { previous } = chain;
+  chain.previous = current;
+  if (!previous) {
+    if (current.chain_seq !== '1' || current.prev_hash !== GENESIS_HASH) {
+      chain.links.push([
+        chainId,
+        'range_disconnected',
+        'the period does not start at genesis or after a known event',
+        current.chain_seq,
+      ]);
     }
+    return;
+  }
+  if (BigInt(current.chain_seq) !== BigInt(previous.chain_seq) + 1n || current.prev_hash !== previous.hash) {
+    chain.links.push([chainId, 'range_disconnected', 'the events do not connect', current.chain_seq]);
   }
 }
 

@@ -4,41 +4,82 @@
 // tree heads, that the file is complete for its period (verify-completeness.ts). Pure: no database, no
 // network. `keys` are the keys the user trusts, never the copy in the manifest.
 import { createHash } from 'node:crypto';
-import { EXPORT_FORMATS, parseExport } from './export-format.ts';
+import type { ChainedAuditEvent } from './event.ts';
+import { EXPORT_FORMATS, type ExportFormat, ExportParseError, ExportReader } from './export-format.ts';
 import type { ExportManifest } from './manifest.ts';
 import type { Seal } from './seal.ts';
 import type { PublicSigningKey } from './signing-keys.ts';
 import { AuditVerifier, type VerifyReport } from './verify.ts';
-import { checkCompleteness } from './verify-completeness.ts';
+import { CompletenessCheck } from './verify-completeness.ts';
 
-export function verifyExport(
-  file: Buffer,
+export async function verifyExport(
+  file: AsyncIterable<Buffer> | Iterable<Buffer>,
   manifestInput: unknown,
   keys: readonly PublicSigningKey[],
-): VerifyReport {
+): Promise<VerifyReport> {
   const verifier = new AuditVerifier(keys);
   const manifest = asManifest(manifestInput);
   if (!manifest) {
     verifier.problem(null, 'manifest_invalid', 'the manifest is not a Tessera export manifest');
     return verifier.report();
   }
-  if (createHash('sha256').update(file).digest('hex') !== manifest.sha256) {
-    verifier.problem(null, 'sha256_mismatch', 'the file does not have the SHA-256 that the manifest records');
-  }
-  const parsed = parseExport(file, manifest.format);
-  if (!parsed.ok) {
-    verifier.problem(null, 'parse_error', `line ${parsed.line}: ${parsed.message}`);
-    return verifier.report();
-  }
   for (const seal of manifest.seals) verifier.addSeal(seal);
-  for (const event of parsed.events) verifier.addEvent(event);
+  const completeness = new CompletenessCheck(structuredClone(manifestInput) as Record<string, unknown>, keys);
+  const read = await readEvents(file, manifest.format, (event) => {
+    verifier.addEvent(event);
+    completeness.addEvent(event);
+  });
+  const sha256Problem: Parameters<AuditVerifier['problem']> = [
+    null,
+    'sha256_mismatch',
+    'the file does not have the SHA-256 that the manifest records',
+  ];
+  if (read.parseError) {
+    // A file that does not parse is reported as that alone, whatever its earlier events showed.
+    const failed = new AuditVerifier(keys);
+    if (read.sha256 !== manifest.sha256) failed.problem(...sha256Problem);
+    failed.problem(null, 'parse_error', `line ${read.parseError.line}: ${read.parseError.message}`);
+    return failed.report();
+  }
   verifier.expectRanges(manifest.chains);
   // The server lists only seals inside the export; one pointing past a chain's end means a cut-off tail.
   verifier.checkNoSealedTailMissing();
   verifier.expectCounts(manifest.event_count, manifest.first_seq, manifest.last_seq);
-  const snapshot = structuredClone(manifestInput) as Record<string, unknown>;
-  checkCompleteness(snapshot, parsed.events, keys, (...args) => verifier.problem(...args));
-  return verifier.report();
+  completeness.finish((...args) => verifier.problem(...args));
+  const report = verifier.report();
+  if (read.sha256 === manifest.sha256) return report;
+  // Listed first, as the first thing a reader compares.
+  const [chainId, problem, message] = sha256Problem;
+  return { ...report, ok: false, problems: [{ chain_id: chainId, problem, message }, ...report.problems] };
+}
+
+/**
+ * Hashes the file's bytes and hands each event to `take` as its record completes; after a record that does
+ * not parse, the rest is only hashed.
+ */
+async function readEvents(
+  file: AsyncIterable<Buffer> | Iterable<Buffer>,
+  format: ExportFormat,
+  take: (event: ChainedAuditEvent) => void,
+): Promise<{ sha256: string; parseError?: ExportParseError }> {
+  const hash = createHash('sha256');
+  const reader = new ExportReader(format);
+  let parseError: ExportParseError | undefined;
+  const parse = (events: () => ChainedAuditEvent[]) => {
+    if (parseError) return;
+    try {
+      for (const event of events()) take(event);
+    } catch (error) {
+      if (!(error instanceof ExportParseError)) throw error;
+      parseError = error;
+    }
+  };
+  for await (const chunk of file) {
+    hash.update(chunk);
+    parse(() => reader.push(chunk));
+  }
+  parse(() => reader.end());
+  return { sha256: hash.digest('hex'), ...(parseError ? { parseError } : {}) };
 }
 
 /** A snapshot of the untrusted manifest, shape-checked before anything in it is believed. */

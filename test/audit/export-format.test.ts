@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { ChainedAuditEvent } from '../../src/audit/event.ts';
-import { exportHeader, exportLine, parseExport } from '../../src/audit/export-format.ts';
+import {
+  type ExportFormat,
+  ExportReader,
+  exportHeader,
+  exportLine,
+  parseExport,
+} from '../../src/audit/export-format.ts';
 
 const EVENT: ChainedAuditEvent = {
   seq: '7',
@@ -65,4 +71,38 @@ test('a JSONL line is the published export bytes, whatever the order of the even
     return exportLine(reversed, 'jsonl');
   });
   assert.equal(written.join(''), vectors.export.jsonl);
+});
+
+/** The file read as `tessera audit verify` reads it: in chunks of `size` bytes. */
+function readInChunks(file: Buffer, format: ExportFormat, size: number) {
+  const reader = new ExportReader(format);
+  try {
+    const events = [];
+    for (let at = 0; at < file.length; at += size) events.push(...reader.push(file.subarray(at, at + size)));
+    events.push(...reader.end());
+    return { ok: true, events };
+  } catch (error) {
+    const { line, message } = error as { line: number; message: string };
+    return { ok: false, line, message };
+  }
+}
+
+test('read in chunks of any size, a record split anywhere (in a quoted CRLF, between CR and LF, inside a UTF-8 character), an export gives the same events and the same errors', () => {
+  const event = { ...EVENT, path: '/v1/zürich/€' };
+  for (const format of ['jsonl', 'csv'] as const) {
+    const good = Buffer.from(exportHeader(format) + exportLine(event, format).repeat(3));
+    const withoutLastBreak = good.subarray(0, good.length - (format === 'csv' ? 2 : 1));
+    const broken = Buffer.from(
+      exportHeader(format) + exportLine(event, format) + (format === 'csv' ? 'a,"open\r\n' : '{"id":\n'),
+    );
+    for (const file of [good, withoutLastBreak, broken]) {
+      const expected = parseExport(file, format);
+      for (let size = 1; size <= 97; size++) {
+        assert.deepEqual(readInChunks(file, format, size), expected, `${format}, chunks of ${size}`);
+      }
+    }
+    assert.equal(parseExport(good, format).ok, true);
+    assert.equal(parseExport(withoutLastBreak, format).ok, true);
+    assert.equal(parseExport(broken, format).ok, false);
+  }
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runAudit } from '../../cli/commands/audit.ts';
 import { sealChangedChains } from '../../src/audit/seal.ts';
+import { verifyExport } from '../../src/audit/verify-export.ts';
 import { send } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
@@ -135,6 +136,18 @@ for (const target of databaseTargets()) {
         assert.ok(Object.keys(report.sealed_through).length >= 1, 'a seal pins part of the export');
 
         const original = readFileSync(out);
+        // The CLI streams the file: cut into chunks of any size, a record split across them, the report is
+        // the same as for the whole file in one piece.
+        const manifestInput = JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8'));
+        const trusted = JSON.parse(readFileSync(keysFile, 'utf8')).keys;
+        const whole = await verifyExport([original], manifestInput, trusted);
+        assert.equal(whole.ok, true, JSON.stringify(whole.problems));
+        for (const size of [1, 7, 64, 1000]) {
+          const chunks = Array.from({ length: Math.ceil(original.length / size) }, (_, i) =>
+            original.subarray(i * size, (i + 1) * size),
+          );
+          assert.deepEqual(await verifyExport(chunks, manifestInput, trusted), whole, `chunks of ${size}`);
+        }
         const text = original.toString('utf8');
         const edits: Record<string, [string, string]> = {
           'a changed byte': [text.replace(`${h.a.id}/live`, `${h.a.id}/livf`), 'sha256_mismatch'],
@@ -176,6 +189,12 @@ for (const target of databaseTargets()) {
         const untrusted = captureIo(h.baseUrl);
         assert.equal(await runAudit(['verify', out], untrusted), 3, untrusted.out());
         assert.match(untrusted.out(), /^UNVERIFIED: no trusted keys/);
+
+        for (const unreadable of [dir, join(dir, 'missing.jsonl')]) {
+          const io = captureIo(h.baseUrl);
+          assert.equal(await runAudit(['verify', unreadable, '--keys', keysFile, '--json'], io), 1);
+          assert.equal(JSON.parse(io.err()).error.code, 'cli.file_unreadable', io.err());
+        }
       });
     }
   });
