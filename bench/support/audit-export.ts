@@ -150,7 +150,7 @@ export async function exportAndVerify(total: number): Promise<ScenarioRow[]> {
           },
         ],
         notes: [
-          'the JSONL file read in 1 MiB chunks and split at LF bytes (as `tessera audit verify` splits it), each event parsed and given to the AuditVerifier that ' +
+          'the JSONL file streamed in 1 MiB chunks through the ExportReader that `tessera audit verify` uses (each record parsed and checked against the export columns), each event given to the AuditVerifier that ' +
             '`tessera audit verify` uses: every hash recomputed, every link and position checked, chains start ' +
             'at genesis; in the exporting process, after the export',
         ],
