@@ -15,7 +15,7 @@ import {
   signManifest,
 } from './manifest-signature.ts';
 import { compareText, type Seal, sealsCovering } from './seal.ts';
-import { listPublicKeys, type PublicSigningKey, publishSigningKey, type SigningKey } from './signing-keys.ts';
+import { listPublicKeys, type PublicSigningKey, publishForSigning, type SigningKey } from './signing-keys.ts';
 
 export interface ChainSummary {
   first_chain_seq: string;
@@ -96,7 +96,7 @@ export async function buildManifest(
   // Signed once complete, by a key published by then: a verifier refuses a signature older than its key's
   // valid_from, and a seal made above may have published the key only moments ago.
   const signedAt = new Date(now());
-  if (key) await publishSigningKey(platform, key, signedAt);
+  if (key) await publishForSigning(platform, key, signedAt);
   const v1 = {
     format: request.format,
     from: request.from.toISOString(),

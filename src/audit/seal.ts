@@ -9,7 +9,7 @@ import { newId } from '../ids.ts';
 import type { Job } from '../jobs.ts';
 import { canonicalJson } from './chain.ts';
 import { sequenceAllPending } from './sequence.ts';
-import { publishSigningKey, type SigningKey, signMessage } from './signing-keys.ts';
+import { publishForSigning, type SigningKey, signMessage } from './signing-keys.ts';
 import type { TreeHead } from './tree-head.ts';
 import { issueTreeHeads } from './tree-store.ts';
 import { appendWitnessHeads } from './witness-log.ts';
@@ -81,7 +81,7 @@ export async function sealAndSign(
   if (options.sequenceFirst !== false) await sequenceAllPending(db);
   const result = await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_SEAL_LOCK_ID]);
-    await publishSigningKey(tx, key, new Date(now()));
+    await publishForSigning(tx, key, new Date(now()));
     const sealedAt = new Date(now()).toISOString();
     const changed = await tx.query<{ chain_id: string; chain_seq: string; hash: string }>(
       `SELECT h.chain_id, h.chain_seq::text AS chain_seq, h.hash FROM audit_chain_heads h

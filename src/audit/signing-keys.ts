@@ -74,15 +74,33 @@ export async function loadSigningKey(
 }
 
 /**
- * Publishes the public half of the current key. A key seen for the first time becomes valid now, and
- * every other key that was still open is closed now: that is a rotation.
+ * Publishes the public half of the node's key and says whether it may sign at `now`. A key seen for the first
+ * time becomes valid now, and every other key still open is closed now: that is a rotation. A key closed by
+ * a newer one is `retired` from its close on: a node still running with the old key file during a rolling
+ * rotation would sign outside the period the keys document gives the key, and every verifier would refuse
+ * the signature. A node whose clock is behind the one that first published its key moves the key's
+ * `valid_from` back to its own time, so that its signatures fall inside the key's period.
  */
-export async function publishSigningKey(db: Queryable, key: SigningKey, now: Date): Promise<void> {
-  const [known] = await db.query<{ key_id: string }>(
-    'SELECT key_id FROM audit_signing_keys WHERE key_id = $1',
+export async function publishSigningKey(
+  db: Queryable,
+  key: SigningKey,
+  now: Date,
+): Promise<'current' | 'retired'> {
+  const [known] = await db.query<{ valid_from: Date | string; valid_until: Date | string | null }>(
+    'SELECT valid_from, valid_until FROM audit_signing_keys WHERE key_id = $1',
     [key.keyId],
   );
-  if (known) return;
+  if (known) {
+    if (known.valid_until !== null && now.getTime() >= new Date(known.valid_until).getTime())
+      return 'retired';
+    if (new Date(known.valid_from).getTime() > now.getTime()) {
+      await db.query('UPDATE audit_signing_keys SET valid_from = $2 WHERE key_id = $1 AND valid_from > $2', [
+        key.keyId,
+        now.toISOString(),
+      ]);
+    }
+    return 'current';
+  }
   await db.query(
     `UPDATE audit_signing_keys SET valid_until = $2 WHERE valid_until IS NULL AND key_id <> $1`,
     [key.keyId, now.toISOString()],
@@ -92,6 +110,22 @@ export async function publishSigningKey(db: Queryable, key: SigningKey, now: Dat
      VALUES ($1, $2, $3, $3) ON CONFLICT (key_id) DO NOTHING`,
     [key.keyId, key.publicKey, now.toISOString()],
   );
+  return 'current';
+}
+
+/** Publishes the key before it signs something timed `now`, and refuses a retired key (see above). */
+export async function publishForSigning(db: Queryable, key: SigningKey, now: Date): Promise<void> {
+  if ((await publishSigningKey(db, key, now)) === 'retired') throw new SigningKeyRetiredError(key.keyId);
+}
+
+/** Answered as 503 service.unavailable: another node, restarted with the current key, can sign. */
+export class SigningKeyRetiredError extends Error {
+  constructor(keyId: string) {
+    super(
+      `audit signing key ${keyId} was retired by a newer key: restart this node with the current ` +
+        'TESSERA_AUDIT_SIGNING_KEY_FILE',
+    );
+  }
 }
 
 export async function listPublicKeys(db: Queryable): Promise<PublicSigningKey[]> {

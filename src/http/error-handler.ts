@@ -2,6 +2,7 @@
 // mapped onto catalogue codes; anything unexpected is logged on the server and answered with a bare
 // internal.error: no stack trace, SQL or library message ever reaches a client.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { SigningKeyRetiredError } from '../audit/signing-keys.ts';
 import { DatabaseUnavailableError } from '../db/database.ts';
 import { ApiError, apiError, errorBody } from '../errors.ts';
 import { validationDetails } from './validator.ts';
@@ -18,7 +19,7 @@ const FRAMEWORK_CODES: Record<string, Parameters<typeof apiError>[0]> = {
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof DatabaseUnavailableError)
+  if (error instanceof DatabaseUnavailableError || error instanceof SigningKeyRetiredError)
     return apiError('service.unavailable', { headers: { 'retry-after': '1' } });
   const fastifyError = error as Partial<FastifyError> & {
     validation?: unknown[];

@@ -17,7 +17,11 @@ import { signManifest } from '../../src/audit/manifest-signature.ts';
 import { eventLeafHash, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.ts';
 import { sealAndSign } from '../../src/audit/seal.ts';
 import { sequenceAllPending } from '../../src/audit/sequence.ts';
-import { signingKeyFromPem } from '../../src/audit/signing-keys.ts';
+import {
+  publishSigningKey,
+  SigningKeyRetiredError,
+  signingKeyFromPem,
+} from '../../src/audit/signing-keys.ts';
 import { checkTreeHead, signTreeHead } from '../../src/audit/tree-head.ts';
 import { send } from '../support/client.ts';
 import { databaseTargets } from '../support/database.ts';
@@ -475,6 +479,36 @@ for (const target of databaseTargets()) {
       writeFileSync(`${file}.manifest.json`, JSON.stringify(manifest));
       const io = captureIo(h.baseUrl);
       assert.equal(await runAudit(['verify', file, '--keys', rotatedKeys, '--json'], io), 0, io.out());
+    });
+
+    test('after a rotation, a node still holding the old key signs nothing and answers 503 for a manifest; a node whose clock is behind signs inside its key period', async () => {
+      // The test above published a newer key, so this node's own key is retired (a rolling rotation, half done).
+      const retired = await testSigningKey();
+      assert.equal(retired.keyId, manifest.key_id);
+      await h.a.live.get('/v1/me');
+      const signed = async () =>
+        (
+          await h.tessera.db.query<{ n: string }>(
+            'SELECT ((SELECT count(*) FROM audit_seals) + (SELECT count(*) FROM audit_tree_heads))::text AS n',
+          )
+        )[0]?.n;
+      const before = await signed();
+      await assert.rejects(sealAndSign(h.tessera.db, retired), SigningKeyRetiredError);
+      assert.equal(await signed(), before, 'nothing is signed with the retired key');
+      const refused = await h.a.live.get(`/v1/audit-events/manifest?from=${from}&to=${to}&format=jsonl`);
+      assert.equal(refused.status, 503);
+      assert.equal(refused.body.code, 'service.unavailable');
+
+      // Another key, first published by a node whose clock is a minute ahead, then used by one 5 s behind it.
+      const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
+      const newer = signingKeyFromPem(pem.toString());
+      const ahead = Date.now() + 60_000;
+      assert.equal(await publishSigningKey(h.tessera.db, newer, new Date(ahead)), 'current');
+      await h.a.live.get('/v1/me');
+      const { heads } = await sealAndSign(h.tessera.db, newer, { now: () => ahead - 5_000 });
+      assert.ok(heads.length > 0, 'the node behind signs tree heads');
+      const keys = (await send(h.baseUrl, '/.well-known/tessera-audit-keys.json')).body.keys as never[];
+      for (const head of heads) assert.equal(checkTreeHead(head, keys), 'ok');
     });
   });
 }
