@@ -48,7 +48,7 @@ export async function verifyExport(
   completeness.finish((...args) => verifier.problem(...args));
   const report = verifier.report();
   if (read.sha256 === manifest.sha256) return report;
-  // Listed first, as the first thing a reader compares.
+  // Listed first, where it stood when the whole file was hashed before it was parsed.
   const [chainId, problem, message] = sha256Problem;
   return { ...report, ok: false, problems: [{ chain_id: chainId, problem, message }, ...report.problems] };
 }
