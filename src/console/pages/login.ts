@@ -95,17 +95,20 @@ export function loginRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
     if (token) {
       const link = `${deps.config.consoleUrl}/console/login/link?token=${token.value}`;
       const minutes = LINK_TTL_MS / 60_000;
-      // Sent after the response is decided, so mail latency cannot reveal that the address exists.
-      void deps.mailer
-        .send({
-          to: token.to,
-          subject: 'Your Tessera sign-in link',
-          text: `Open this link to sign in to the Tessera console (it works once, for ${minutes} minutes):\n\n${link}\n\nIf you did not ask to sign in, ignore this message.\n`,
-          link,
-        })
-        .catch((error: unknown) =>
-          deps.logger.warn({ event: 'console.mail_failed', err: error }, 'mail not sent'),
-        );
+      // Sent once the response is on its way, so no part of sending (composing, the outbox's disk write, the
+      // SMTP connection) can make the answer slower when the address exists.
+      setImmediate(() => {
+        deps.mailer
+          .send({
+            to: token.to,
+            subject: 'Your Tessera sign-in link',
+            text: `Open this link to sign in to the Tessera console (it works once, for ${minutes} minutes):\n\n${link}\n\nIf you did not ask to sign in, ignore this message.\n`,
+            link,
+          })
+          .catch((error: unknown) =>
+            deps.logger.warn({ event: 'console.mail_failed', err: error }, 'mail not sent'),
+          );
+      });
     }
     return sendHtml(reply, renderPage({ title: 'Check your email', body: SENT }));
   });
