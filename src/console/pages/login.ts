@@ -95,9 +95,10 @@ export function loginRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
     if (token) {
       const link = `${deps.config.consoleUrl}/console/login/link?token=${token.value}`;
       const minutes = LINK_TTL_MS / 60_000;
-      // Sent once the response is on its way, so no part of sending (composing, the outbox's disk write, the
-      // SMTP connection) can make the answer slower when the address exists.
-      setImmediate(() => {
+      // Sent once the response has gone (or the client has), so no part of sending (composing, the outbox's
+      // disk write, the SMTP connection) can make the answer slower when the address exists. The answer itself
+      // waits for its audit event (an onSend hook): a send started earlier would run during that wait.
+      reply.raw.once('close', () => {
         deps.mailer
           .send({
             to: token.to,
