@@ -31,7 +31,6 @@ export class CompletenessCheck {
   readonly #manifest: Record<string, unknown>;
   readonly #trusted: readonly PublicSigningKey[];
   readonly #signed: boolean;
-  readonly #scope: string[];
   readonly #proofs: Record<string, unknown>;
   readonly #from: string;
   readonly #to: string;
@@ -42,11 +41,11 @@ export class CompletenessCheck {
     this.#manifest = manifest;
     this.#trusted = trusted;
     this.#signed = manifest.version === MANIFEST_VERSION;
-    this.#scope = asScope(manifest.scope);
     this.#proofs = isRecord(manifest.proofs) ? manifest.proofs : {};
     this.#from = String(manifest.from);
     this.#to = String(manifest.to);
-    for (const chainId of this.#scope) {
+    // The chains of the signed scope; an event of any other chain is outside it.
+    for (const chainId of asScope(manifest.scope)) {
       const proof = this.#proofs[chainId];
       const before = isRecord(proof) ? asEvent(proof.before, chainId) : undefined;
       this.#chains.set(chainId, { events: 0, previous: before, before, links: [] });

@@ -9,7 +9,7 @@ import { EXPORT_FORMATS, type ExportFormat, ExportParseError, ExportReader } fro
 import type { ExportManifest } from './manifest.ts';
 import type { Seal } from './seal.ts';
 import type { PublicSigningKey } from './signing-keys.ts';
-import { AuditVerifier, type VerifyReport } from './verify.ts';
+import { AuditVerifier, type VerifyProblem, type VerifyReport } from './verify.ts';
 import { CompletenessCheck } from './verify-completeness.ts';
 
 export async function verifyExport(
@@ -29,29 +29,30 @@ export async function verifyExport(
     verifier.addEvent(event);
     completeness.addEvent(event);
   });
-  const sha256Problem: Parameters<AuditVerifier['problem']> = [
-    null,
-    'sha256_mismatch',
-    'the file does not have the SHA-256 that the manifest records',
-  ];
+  let report: VerifyReport;
   if (read.parseError) {
     // A file that does not parse is reported as that alone, whatever its earlier events showed.
     const failed = new AuditVerifier(keys);
-    if (read.sha256 !== manifest.sha256) failed.problem(...sha256Problem);
     failed.problem(null, 'parse_error', `line ${read.parseError.line}: ${read.parseError.message}`);
-    return failed.report();
+    report = failed.report();
+  } else {
+    verifier.expectRanges(manifest.chains);
+    // The server lists only seals inside the export; one pointing past a chain's end means a cut-off tail.
+    verifier.checkNoSealedTailMissing();
+    verifier.expectCounts(manifest.event_count, manifest.first_seq, manifest.last_seq);
+    completeness.finish((...args) => verifier.problem(...args));
+    report = verifier.report();
   }
-  verifier.expectRanges(manifest.chains);
-  // The server lists only seals inside the export; one pointing past a chain's end means a cut-off tail.
-  verifier.checkNoSealedTailMissing();
-  verifier.expectCounts(manifest.event_count, manifest.first_seq, manifest.last_seq);
-  completeness.finish((...args) => verifier.problem(...args));
-  const report = verifier.report();
   if (read.sha256 === manifest.sha256) return report;
   // Listed first, where it stood when the whole file was hashed before it was parsed.
-  const [chainId, problem, message] = sha256Problem;
-  return { ...report, ok: false, problems: [{ chain_id: chainId, problem, message }, ...report.problems] };
+  return { ...report, ok: false, problems: [{ ...SHA256_MISMATCH }, ...report.problems] };
 }
+
+const SHA256_MISMATCH: VerifyProblem = {
+  chain_id: null,
+  problem: 'sha256_mismatch',
+  message: 'the file does not have the SHA-256 that the manifest records',
+};
 
 /**
  * Hashes the file's bytes and hands each event to `take` as its record completes; after a record that does
