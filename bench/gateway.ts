@@ -10,12 +10,15 @@
 //   other one.
 // 1. 64 connections, as fast as they go: throughput, p50/p99. Target: Tessera ≥ 0.5 × nginx (A B B A).
 //    For reference, the built-in GET /v1/me on the same node (same stages, same durable audit event,
-//    nothing forwarded), not judged.
+//    nothing forwarded), not judged. And the floor, not judged: a bare Node.js proxy on the same core
+//    (bench/support/bare-proxy.ts: node:http + undici, nothing else), without and with one Tessera-Assertion
+//    signed per request, each against nginx: no Node.js gateway that signs the contract's assertion exceeds
+//    the second ratio on this core.
 // 2. At half of Tessera's throughput from (1), a fixed rate: a latency probe (one connection, sequential,
 //    microsecond timer) measures p50 direct and through Tessera under that load; the difference is
 //    Tessera's added latency. Target: ≤ 1 ms. nginx and GET /v1/me are probed at the same rate, and the
 //    durability floor (one durable commit on this PostgreSQL) is measured, since every answer waits for
-//    its audit event's commit.
+//    its audit event's commit; so is the signed floor proxy at the same rate.
 // The rate limit and the per-key concurrency cap run on every request but are set far above what a run
 // reaches; every phase checks that all its answers were 2xx.
 // Writes the table to stdout and replaces the gateway section of bench/RESULTS.md.
@@ -61,11 +64,17 @@ const PATH = '/v1/accounts/acc_1';
 /** The built-in read with the same stages and the same durable audit event, and nothing forwarded. */
 const ME_PATH = '/v1/me';
 const UPSTREAM = fileURLToPath(new URL('./support/upstream-server.ts', import.meta.url));
+const BARE_PROXY = fileURLToPath(new URL('./support/bare-proxy.ts', import.meta.url));
 const PROBE = fileURLToPath(new URL('./support/latency-probe.ts', import.meta.url));
 
-async function startUpstream(): Promise<{ port: number; child: ChildProcess }> {
-  const { command, args } = onGeneratorCore(process.execPath, ['--import', 'tsx', UPSTREAM]);
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a bench process that prints {"port"} once listening (the upstream, the floor proxy). */
+async function startListening(
+  script: string,
+  args: string[],
+  wrap: (command: string, args: string[]) => { command: string; args: string[] },
+): Promise<{ port: number; child: ChildProcess }> {
+  const { command, args: wrapped } = wrap(process.execPath, ['--import', 'tsx', script, ...args]);
+  const child = spawn(command, wrapped, { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [
     string,
   ];
@@ -139,7 +148,8 @@ export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]
   if (!binary) throw new Error('nginx is not installed: apt-get install -y nginx (Debian package)');
   const database = await createBenchDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-gateway-'));
-  const upstream = await startUpstream();
+  const upstream = await startListening(UPSTREAM, [], onGeneratorCore);
+  const floorProxies: ChildProcess[] = [];
   let nginx: Nginx | undefined;
   let node: Awaited<ReturnType<typeof startGatewayNode>> | undefined;
   try {
@@ -166,6 +176,25 @@ export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]
       options.warmupSeconds,
     );
 
+    progress('gateway: the floor, a bare Node.js proxy without and with the assertion, vs nginx');
+    const bare = await startListening(BARE_PROXY, [String(upstream.port)], onServerCore);
+    const bareSigned = await startListening(BARE_PROXY, [String(upstream.port), '--sign'], onServerCore);
+    floorProxies.push(bare.child, bareSigned.child);
+    const bareUrl = `http://127.0.0.1:${bare.port}`;
+    const bareSignedUrl = `http://127.0.0.1:${bareSigned.port}`;
+    const bareMax = await compareInterleaved(
+      read(bareUrl),
+      read(nginx.url),
+      options.seconds,
+      options.warmupSeconds,
+    );
+    const bareSignedMax = await compareInterleaved(
+      read(bareSignedUrl),
+      read(nginx.url),
+      options.seconds,
+      options.warmupSeconds,
+    );
+
     progress('gateway: reference, the built-in GET /v1/me on the same node, 64 connections');
     await runLoad({ ...me, seconds: options.warmupSeconds });
     const meMax = await runLoad({ ...me, seconds: options.seconds });
@@ -176,6 +205,7 @@ export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]
     const atRateTessera = await latencyUnderLoad({ ...read(node.url, auth), rate }, auth, options.seconds);
     const atRateNginx = await latencyUnderLoad({ ...read(nginx.url), rate }, {}, options.seconds);
     const atRateMe = await latencyUnderLoad({ ...me, rate }, auth, options.seconds);
+    const atRateFloor = await latencyUnderLoad({ ...read(bareSignedUrl), rate }, {}, options.seconds);
     const addedBy = (side: { probe: ProbeResult }) =>
       Math.round((side.probe.p50 - atRateDirect.probe.p50) * 1000) / 1000;
     const added = addedBy(atRateTessera);
@@ -219,6 +249,18 @@ export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]
           `one round of ${options.seconds} s after ${options.warmupSeconds} s warm-up`,
         ],
       },
+      floorRow(
+        'gateway (floor): a bare Node.js proxy (node:http + undici, nothing else) vs nginx, 64 connections',
+        bareMax,
+        'the least any Node.js gateway does on this core: forward and pipe back, no authentication, no audit, no metrics; not judged',
+        options,
+      ),
+      floorRow(
+        'gateway (floor): the bare proxy + one Ed25519 Tessera-Assertion per request vs nginx, 64 connections',
+        bareSignedMax,
+        "the bare proxy plus the one per-request cost the contract makes unavoidable, signed by the gateway's own signAssertion: no Node.js gateway that meets the contract exceeds this ratio on this core; not judged",
+        options,
+      ),
       {
         scenario: `gateway: added p50 at half of Tessera's max (${rate} req/s), probe`,
         measured: {
@@ -241,11 +283,13 @@ export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]
           allAnswered2xx('Tessera', atRateTessera),
           allAnswered2xx('nginx', atRateNginx),
           allAnswered2xx('GET /v1/me', atRateMe),
+          allAnswered2xx('floor proxy', atRateFloor),
         ],
         notes: [
           `a generator holds ${rate} req/s (64 connections) while a probe (1 connection, sequential, microsecond timer) measures latency; probe samples: direct ${atRateDirect.probe.samples}, Tessera ${atRateTessera.probe.samples}, nginx ${atRateNginx.probe.samples}`,
           `nginx at the same rate: probe p50 ${atRateNginx.probe.p50} ms, p99 ${atRateNginx.probe.p99} ms (added p50 ${addedNginx} ms)`,
           `the built-in GET /v1/me at the same rate (same stages and durable audit, nothing forwarded): probe p50 ${atRateMe.probe.p50} ms, p99 ${atRateMe.probe.p99} ms (added p50 ${addedBy(atRateMe)} ms)`,
+          `the bare proxy with the assertion (the floor rows above) at the same rate: probe p50 ${atRateFloor.probe.p50} ms, p99 ${atRateFloor.probe.p99} ms (added p50 ${addedBy(atRateFloor)} ms); with the durable commit's p50 below, the least any gateway that signs and audits durably adds here`,
           `durability floor: one durable commit on this PostgreSQL (autocommit one-row INSERT, one connection, synchronous_commit=${floor.synchronousCommit}, wal_sync_method=${floor.walSyncMethod}) p50 ${floor.p50} ms, p99 ${floor.p99} ms over ${floor.samples} commits; every Tessera answer waits for its audit event's commit`,
           `generator's own view (whole ms): direct p50 ${atRateDirect.load.p50} ms / p99 ${atRateDirect.load.p99} ms; Tessera p50 ${atRateTessera.load.p50} ms / p99 ${atRateTessera.load.p99} ms; nginx p50 ${atRateNginx.load.p50} ms / p99 ${atRateNginx.load.p99} ms`,
         ],
@@ -253,11 +297,33 @@ export async function benchGateway(options: BenchOptions): Promise<ScenarioRow[]
     ];
   } finally {
     await nginx?.close();
+    for (const proxy of floorProxies) proxy.kill('SIGTERM');
     await node?.tessera.close();
     upstream.child.kill('SIGTERM');
     await database.drop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A floor proxy against nginx in interleaved rounds: reported beside the judged ratio, not judged. */
+function floorRow(
+  scenario: string,
+  max: Awaited<ReturnType<typeof compareInterleaved>>,
+  note: string,
+  options: BenchOptions,
+): ScenarioRow {
+  return {
+    scenario,
+    measured: asMeasurement('bare proxy', max.measured),
+    baseline: asMeasurement('nginx', max.baseline),
+    checks: [
+      { label: `every request answered 2xx (${statusMix(max.measured)})`, ok: refused(max.measured) === 0 },
+    ],
+    notes: [
+      note,
+      `rounds nginx, proxy, proxy, nginx of ${Math.round(options.seconds / 2)} s each after ${options.warmupSeconds} s warm-up per side`,
+    ],
+  };
 }
 
 /** The check that a latency phase measured answers, not refusals: generator and probe both all 2xx. */
