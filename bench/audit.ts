@@ -11,7 +11,8 @@
 //     at 8 connections both throughputs and the p50 that durability adds, beside pg_test_fsync's floor.
 //     (bench/support/audit-reads.ts)
 // (c) 1,000,000 real events ingested, sequenced (timed), exported (≥ 100k events/s, flat memory) and
-//     verified offline (≥ 200k events/s). (bench/support/audit-export.ts)
+//     verified offline (≥ 200k events/s), each beside its floor (the same rows read and not formatted; the
+//     same records given to JSON.parse alone). (bench/support/audit-export.ts)
 // (d) for every event (a) ingested: sequencer lag (durable → placed) and inclusion lag (durable → in a
 //     signed tree head; target p99 ≤ seal interval + 2 s), the node sealing every --seal-interval-ms.
 // Run alone, it prints the table and replaces the audit section of bench/RESULTS.md; with --only=LIST (some of

@@ -4,7 +4,7 @@
 // verifies the file offline, event by event, with the same AuditVerifier the CLI uses. Memory is flat when
 // the second half of the export peaks no higher than the first (an export that kept its events would climb).
 import { createReadStream, createWriteStream } from 'node:fs';
-import { writeExport } from '../../src/audit/export.ts';
+import { type ExportRequest, eventRowBatches, type RunBatch, writeExport } from '../../src/audit/export.ts';
 import { ExportReader } from '../../src/audit/export-format.ts';
 import { AuditVerifier } from '../../src/audit/verify.ts';
 import type { Queryable } from '../../src/db/database.ts';
@@ -39,28 +39,28 @@ export interface ExportOutcome {
   };
   /** The floor of verification: the same file, each record only given to JSON.parse. */
   parsedOnly: { events: number; seconds: number };
+  /** The floor of the export: the same rows read with its own query and driver, nothing formatted. */
+  readOnly: { events: number; seconds: number; cpuSeconds: number };
 }
 
 async function exportAndMeasure(job: ExportJob): Promise<ExportOutcome> {
   const db = await openPostgres(job.databaseUrl, 2);
+  const run = <T>(work: (tx: Queryable) => Promise<T>) =>
+    db.scoped({ partnerId: job.partnerId, environment: 'live' }, work);
+  const request: ExportRequest = {
+    partnerId: job.partnerId,
+    chainIds: [job.partnerId, `${job.partnerId}/live`, `${job.partnerId}/test`],
+    from: new Date(job.from),
+    to: new Date(job.to),
+    format: 'jsonl',
+  };
   try {
     const startRssBytes = process.memoryUsage.rss();
     const samples: Array<[at: number, rss: number]> = [];
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
     const sampler = setInterval(() => samples.push([performance.now(), process.memoryUsage.rss()]), 50);
-    const written = await writeExport(
-      <T>(work: (tx: Queryable) => Promise<T>) =>
-        db.scoped({ partnerId: job.partnerId, environment: 'live' }, work),
-      {
-        partnerId: job.partnerId,
-        chainIds: [job.partnerId, `${job.partnerId}/live`, `${job.partnerId}/test`],
-        from: new Date(job.from),
-        to: new Date(job.to),
-        format: 'jsonl',
-      },
-      createWriteStream(job.file),
-    );
+    const written = await writeExport(run, request, createWriteStream(job.file));
     const ended = performance.now();
     const cpuSeconds = cpuSecondsSince(cpuStarted);
     clearInterval(sampler);
@@ -77,6 +77,7 @@ async function exportAndMeasure(job: ExportJob): Promise<ExportOutcome> {
       secondHalfPeakRssBytes: peak(samples.filter(([at]) => at >= middle)),
       verified: await verifyFile(job.file),
       parsedOnly: await parseOnly(job.file),
+      readOnly: await readOnly(run, request),
     };
   } finally {
     await db.close();
@@ -111,6 +112,18 @@ async function verifyFile(file: string): Promise<ExportOutcome['verified']> {
     seconds: (performance.now() - started) / 1000,
     cpuSeconds: cpuSecondsSince(cpuStarted),
   };
+}
+
+/**
+ * The export's own batches (query, driver, one batch read ahead) and nothing else: no event built, no line
+ * formatted, nothing written. What the export costs before it formats anything.
+ */
+async function readOnly(run: RunBatch, request: ExportRequest): Promise<ExportOutcome['readOnly']> {
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  let events = 0;
+  for await (const rows of eventRowBatches(run, request)) events += rows.length;
+  return { events, seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpuStarted) };
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Database, Queryable } from '../db/database.ts';
 import { appendAuditEvents } from './append.ts';
 import type { ChainedAuditEvent } from './event.ts';
-import { type RunBatch, toChainedEvent } from './export.ts';
+import { type EventRow, type RunBatch, toChainedEvent } from './export.ts';
 import type { ChainProof } from './manifest-signature.ts';
 import { ownerOfChain } from './purge.ts';
 import { sealAndSign } from './seal.ts';
@@ -16,8 +16,6 @@ import { findTreeHead, proveInclusion } from './tree-store.ts';
 const EVENT_COLUMNS = `seq::text AS seq, id, chain_id, chain_seq::text AS chain_seq, recorded_at, occurred_at,
   request_id, partner_id, environment, actor_type, actor_id, action, method, path, status, error_code,
   client_ip, user_agent, latency_ms, detail, prev_hash, hash`;
-
-type EventRow = Parameters<typeof toChainedEvent>[0];
 
 export interface ChainInPeriod {
   chainId: string;

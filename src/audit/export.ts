@@ -35,7 +35,7 @@ const EVENT_COLUMNS = `seq::text AS seq, id, chain_id, chain_seq::text AS chain_
   environment, actor_type, actor_id, action, method, path, status, error_code, client_ip, user_agent,
   latency_ms, detail, prev_hash, hash`;
 
-type EventRow = Omit<ChainedAuditEvent, 'recorded_at' | 'occurred_at'> & {
+export type EventRow = Omit<ChainedAuditEvent, 'recorded_at' | 'occurred_at'> & {
   recorded_at: Date | string;
   occurred_at: Date | string;
   detail: AuditDetail | null;
@@ -52,13 +52,24 @@ export function toChainedEvent(row: EventRow): ChainedAuditEvent {
 }
 
 /**
- * The export as chunks of text, each with the events it holds (for the manifest). The next batch is asked
- * for as soon as a batch's last position is known, so PostgreSQL reads it while this one is formatted and
- * written; at most one batch is read ahead.
+ * The export as chunks of text, each with the events it holds (for the manifest), one chunk per batch of
+ * rows, after the format's header.
  */
 export async function* exportChunks(run: RunBatch, request: ExportRequest): AsyncGenerator<ExportChunk> {
   const header = exportHeader(request.format);
   if (header !== '') yield { text: header, events: [] };
+  for await (const rows of eventRowBatches(run, request)) {
+    const events = rows.map(toChainedEvent);
+    yield { text: events.map((event) => exportLine(event, request.format)).join(''), events };
+  }
+}
+
+/**
+ * The period's rows, chain by chain in export order, in batches as the database returns them. The next batch
+ * is asked for as soon as a batch's last position is known, so PostgreSQL reads it while this one is
+ * formatted and written; at most one batch is read ahead.
+ */
+export async function* eventRowBatches(run: RunBatch, request: ExportRequest): AsyncGenerator<EventRow[]> {
   for (const chainId of [...new Set(request.chainIds)].sort(compareText)) {
     let next: Promise<EventRow[]> | undefined = readBatch(run, request, chainId, '0');
     while (next) {
@@ -69,8 +80,7 @@ export async function* exportChunks(run: RunBatch, request: ExportRequest): Asyn
           ? readBatch(run, request, chainId, last.chain_seq)
           : undefined;
       if (rows.length === 0) break;
-      const events = rows.map(toChainedEvent);
-      yield { text: events.map((event) => exportLine(event, request.format)).join(''), events };
+      yield rows;
     }
   }
 }

@@ -3,7 +3,7 @@
 // the recorded chain head. Heads are read once at the start and each chain is walked up to that head, so
 // events appended while verification runs are neither reported nor required.
 import type { Queryable } from '../db/database.ts';
-import { EXPORT_BATCH_SIZE, toChainedEvent } from './export.ts';
+import { type EventRow, EXPORT_BATCH_SIZE, toChainedEvent } from './export.ts';
 import { appendLeaf, rootOfFrontier } from './merkle.ts';
 import { compareText, sealsOfChain } from './seal.ts';
 import { listPublicKeys } from './signing-keys.ts';
@@ -11,8 +11,6 @@ import type { TreeHead } from './tree-head.ts';
 import { streamLeafHashes, treeHeadsOf } from './tree-store.ts';
 import { AuditVerifier, type VerifyReport } from './verify.ts';
 import { readWitnessHeads } from './witness-log.ts';
-
-type EventRow = Parameters<typeof toChainedEvent>[0];
 
 export async function verifyDatabase(db: Queryable, witnessDir?: string): Promise<VerifyReport> {
   const verifier = new AuditVerifier(await listPublicKeys(db));
