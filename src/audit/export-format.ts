@@ -123,6 +123,12 @@ const CR = 0x0d;
 const QUOTE = 0x22;
 
 /**
+ * No event Tessera writes comes near this (its free-text fields are cut at ingestion), so a longer record is
+ * not an export: refused rather than held in memory while more of it arrives.
+ */
+export const MAX_RECORD_BYTES = 16 * 2 ** 20;
+
+/**
  * Reads an export's events from its bytes in chunks of any size, so a file of any length is read in constant
  * memory: each record is decoded on its own once its last byte has arrived (a record may span chunks, and
  * one string could not hold a large export). JSONL records end at LF; a CSV record ends at the first LF
@@ -137,7 +143,10 @@ export class ExportReader {
   #quotes = 0;
   #records = 0;
 
-  constructor(format: ExportFormat) {
+  constructor(
+    format: ExportFormat,
+    private readonly maxRecordBytes = MAX_RECORD_BYTES,
+  ) {
     this.#format = format;
   }
 
@@ -156,6 +165,7 @@ export class ExportReader {
     }
     if (this.#format === 'csv') this.#quotes += countQuotes(data, scanned, data.length);
     this.#rest = data.subarray(start);
+    this.#checkLength(this.#rest.length, this.#records + 1);
     return events;
   }
 
@@ -172,6 +182,7 @@ export class ExportReader {
   #take(data: Buffer, start: number, lf: number, events: ChainedAuditEvent[]): void {
     const number = ++this.#records;
     this.#quotes = 0;
+    this.#checkLength((lf < 0 ? data.length : lf) - start, number);
     if (this.#format === 'jsonl') {
       events.push(jsonlEvent(data.toString('utf8', start, lf < 0 ? data.length : lf), number));
       return;
@@ -183,6 +194,12 @@ export class ExportReader {
     const record = data.toString('utf8', start, lf < 0 ? data.length : lf - 1);
     if (number === 1) checkCsvHeader(record);
     else events.push(csvEvent(record, number));
+  }
+
+  #checkLength(bytes: number, record: number): void {
+    if (bytes > this.maxRecordBytes) {
+      throw new ExportParseError(record, `a record longer than ${this.maxRecordBytes} bytes`);
+    }
   }
 }
 

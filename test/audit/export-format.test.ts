@@ -6,9 +6,11 @@ import { test } from 'node:test';
 import type { ChainedAuditEvent } from '../../src/audit/event.ts';
 import {
   type ExportFormat,
+  ExportParseError,
   ExportReader,
   exportHeader,
   exportLine,
+  MAX_RECORD_BYTES,
   parseExport,
 } from '../../src/audit/export-format.ts';
 
@@ -105,4 +107,36 @@ test('read in chunks of any size, a record split anywhere (in a quoted CRLF, bet
     assert.equal(parseExport(withoutLastBreak, format).ok, true);
     assert.equal(parseExport(broken, format).ok, false);
   }
+});
+
+test('a record longer than the limit is refused as it arrives, not held while more of it comes', () => {
+  const limit = 4096;
+  for (const format of ['jsonl', 'csv'] as const) {
+    const line = exportLine(EVENT, format);
+    const header = Buffer.from(exportHeader(format) + line);
+    // Whole: a complete record over the limit, after a good one.
+    const whole = new ExportReader(format, limit);
+    const long = Buffer.from(`${line.slice(0, -1).padEnd(limit + 1, ' ')}\n`);
+    assert.throws(
+      () => whole.push(Buffer.concat([header, long])),
+      (error: unknown) =>
+        error instanceof ExportParseError &&
+        error.line === (format === 'csv' ? 3 : 2) &&
+        error.message === `a record longer than ${limit} bytes`,
+    );
+    // Streamed: a record that never ends is refused once it passes the limit, within one more chunk.
+    const streamed = new ExportReader(format, limit);
+    streamed.push(header);
+    const chunk = Buffer.alloc(1000, 'x');
+    let pushed = 0;
+    assert.throws(() => {
+      for (let sent = 0; sent < 100; sent++) {
+        streamed.push(chunk);
+        pushed += chunk.length;
+      }
+    }, ExportParseError);
+    assert.ok(pushed <= limit, `refused after ${pushed} bytes of the record`);
+  }
+  // An export's own records are far below the default limit.
+  assert.ok(Buffer.byteLength(exportLine(EVENT, 'jsonl')) < MAX_RECORD_BYTES / 1000);
 });
