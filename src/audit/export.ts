@@ -41,13 +41,34 @@ export type EventRow = Omit<ChainedAuditEvent, 'recorded_at' | 'occurred_at'> & 
   detail: AuditDetail | null;
 };
 
+/**
+ * The event of a row, every field named (one object shape for every event: copying a driver row with a
+ * spread cost the export about a tenth of its time).
+ */
 export function toChainedEvent(row: EventRow): ChainedAuditEvent {
   return {
-    ...row,
+    seq: row.seq,
+    id: row.id,
+    chain_id: row.chain_id,
+    chain_seq: row.chain_seq,
     recorded_at: normaliseTime(row.recorded_at),
     occurred_at: normaliseTime(row.occurred_at),
+    request_id: row.request_id,
+    partner_id: row.partner_id,
+    environment: row.environment,
+    actor_type: row.actor_type,
+    actor_id: row.actor_id,
+    action: row.action,
+    method: row.method,
+    path: row.path,
     status: row.status === null ? null : Number(row.status),
+    error_code: row.error_code,
+    client_ip: row.client_ip,
+    user_agent: row.user_agent,
     latency_ms: row.latency_ms === null ? null : Number(row.latency_ms),
+    detail: row.detail,
+    prev_hash: row.prev_hash,
+    hash: row.hash,
   };
 }
 
