@@ -3,6 +3,7 @@
 // export route runs it, under the partner's row-level-security scope) while sampling RSS every 50 ms, then
 // verifies the file offline, event by event, with the same AuditVerifier the CLI uses. Memory is flat when
 // the second half of the export peaks no higher than the first (an export that kept its events would climb).
+// Then the two floors: the export's batches read and dropped, and the file's records given to JSON.parse alone.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { type ExportRequest, eventRowBatches, type RunBatch, writeExport } from '../../src/audit/export.ts';
 import { ExportReader } from '../../src/audit/export-format.ts';
@@ -85,6 +86,7 @@ async function exportAndMeasure(job: ExportJob): Promise<ExportOutcome> {
 }
 
 const READ_CHUNK_BYTES = 2 ** 20;
+const LF = 0x0a;
 
 function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   const { user, system } = process.cpuUsage(start);
@@ -146,8 +148,6 @@ async function parseOnly(file: string): Promise<ExportOutcome['parsedOnly']> {
   }
   return { events, seconds: (performance.now() - started) / 1000 };
 }
-
-const LF = 0x0a;
 
 process.once('message', (job: ExportJob) => {
   exportAndMeasure(job).then(

@@ -142,12 +142,11 @@ export class ExportReader {
   /** Double quotes counted in #rest (CSV). */
   #quotes = 0;
   #records = 0;
+  readonly #maxRecordBytes: number;
 
-  constructor(
-    format: ExportFormat,
-    private readonly maxRecordBytes = MAX_RECORD_BYTES,
-  ) {
+  constructor(format: ExportFormat, maxRecordBytes = MAX_RECORD_BYTES) {
     this.#format = format;
+    this.#maxRecordBytes = maxRecordBytes;
   }
 
   push(chunk: Buffer): ChainedAuditEvent[] {
@@ -197,8 +196,8 @@ export class ExportReader {
   }
 
   #checkLength(bytes: number, record: number): void {
-    if (bytes > this.maxRecordBytes) {
-      throw new ExportParseError(record, `a record longer than ${this.maxRecordBytes} bytes`);
+    if (bytes > this.#maxRecordBytes) {
+      throw new ExportParseError(record, `a record longer than ${this.#maxRecordBytes} bytes`);
     }
   }
 }
