@@ -29,3 +29,10 @@ export const notFound = () =>
   new PageError(404, 'Not found', 'There is nothing here. Check the address or use the menu.');
 
 export const badForm = (explanation: string) => new PageError(400, 'Please check the form', explanation);
+
+export const temporarilyUnavailable = () =>
+  new PageError(
+    503,
+    'Temporarily unavailable',
+    'Nothing was changed. This cannot be done right now; please try again in a moment.',
+  );

@@ -2,6 +2,7 @@
 // CSRF checks, and error pages. Nothing here changes how the API behaves.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { constantTimeEqual } from '../crypto.ts';
+import { isTemporarilyUnavailable } from '../http/error-handler.ts';
 import { FAVICON_SVG } from './assets/favicon.ts';
 import { CONSOLE_JS } from './assets/script.ts';
 import { CONSOLE_CSS } from './assets/styles.ts';
@@ -10,7 +11,7 @@ import type { ConsoleDeps } from './context.ts';
 import { formOf, redirect, sendHtml } from './context.ts';
 import { readCookie } from './cookies.ts';
 import { html } from './html.ts';
-import { csrfRejected, forbidden, notFound, PageError } from './page-error.ts';
+import { csrfRejected, forbidden, notFound, PageError, temporarilyUnavailable } from './page-error.ts';
 import { renderPage } from './pages/layout.ts';
 import { canUse } from './roles.ts';
 
@@ -114,6 +115,7 @@ function toPageError(error: unknown, request: FastifyRequest): PageError {
   if (status !== undefined && status >= 400 && status < 500) {
     return new PageError(400, 'The request was not understood', 'Go back, reload the page and try again.');
   }
+  if (isTemporarilyUnavailable(error)) return temporarilyUnavailable();
   request.log.error({ err: error, event: 'console.failed' }, 'unexpected console error');
   return new PageError(
     500,

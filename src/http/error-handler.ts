@@ -17,9 +17,18 @@ const FRAMEWORK_CODES: Record<string, Parameters<typeof apiError>[0]> = {
   FST_ERR_BAD_URL: 'request.invalid',
 };
 
+/**
+ * A failure that says nothing is wrong with the request and nothing was done: the database is unreachable,
+ * or this node's audit signing key was retired by a newer one (a rotation under way). The API answers 503
+ * service.unavailable, the consoles a page that says to try again.
+ */
+export function isTemporarilyUnavailable(error: unknown): boolean {
+  return error instanceof DatabaseUnavailableError || error instanceof SigningKeyRetiredError;
+}
+
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof DatabaseUnavailableError || error instanceof SigningKeyRetiredError)
+  if (isTemporarilyUnavailable(error))
     return apiError('service.unavailable', { headers: { 'retry-after': '1' } });
   const fastifyError = error as Partial<FastifyError> & {
     validation?: unknown[];

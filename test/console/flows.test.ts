@@ -2,9 +2,11 @@
 // text, recovery codes (single use), passkey ceremonies refusing forged input, and the team (roles take
 // effect at once, the last owner stays, removed users are signed out).
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { publishSigningKey, signingKeyFromPem } from '../../src/audit/signing-keys.ts';
 import { consoleJobs } from '../../src/console/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { PartnerClient, send } from '../support/client.ts';
@@ -294,6 +296,26 @@ for (const target of databaseTargets()) {
       for (const table of ['console_magic_links', 'console_sessions', 'console_throttle']) {
         assert.equal(await count(table), 0, table);
       }
+    });
+
+    // Last: it retires this node's audit signing key.
+    test("while a rotation retires the node's audit signing key, a manifest download says to try again", async () => {
+      const client = await session();
+      const period = new URLSearchParams({
+        from: new Date(clock - 60 * MINUTE).toISOString(),
+        to: new Date(clock).toISOString(),
+        format: 'jsonl',
+      });
+      const manifest = `/console/audit/export/manifest?${period}`;
+      assert.equal((await client.get(manifest)).status, 200, "the node's key signs");
+      const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
+      const newer = signingKeyFromPem(pem.toString());
+      assert.equal(await publishSigningKey(h.tessera.db, newer, new Date(clock)), 'current');
+      const refused = await client.get(manifest);
+      assert.equal(refused.status, 503);
+      assert.match(refused.text, /Temporarily unavailable/);
+      assert.match(refused.text, /Nothing was changed/);
+      assert.doesNotMatch(refused.text, /retired|SIGNING_KEY|quote reference/i);
     });
   });
 }

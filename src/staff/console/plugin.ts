@@ -3,10 +3,11 @@
 // CSRF check for every route (a route that declares nothing needs `admin`), and plain-language error pages.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../../console/html.ts';
-import { PageError } from '../../console/page-error.ts';
+import { PageError, temporarilyUnavailable } from '../../console/page-error.ts';
 import { CONSOLE_CSP } from '../../console/plugin.ts';
 import { constantTimeEqual } from '../../crypto.ts';
 import type { AppDeps } from '../../deps.ts';
+import { isTemporarilyUnavailable } from '../../http/error-handler.ts';
 import { compileCidrs } from '../../net/cidr.ts';
 import { mayPerform } from '../permissions.ts';
 import { loadStaffSession } from '../sessions.ts';
@@ -79,6 +80,7 @@ function toPageError(error: unknown, request: FastifyRequest): PageError {
   if (status !== undefined && status >= 400 && status < 500) {
     return new PageError(400, 'The request was not understood', 'Go back, reload the page and try again.');
   }
+  if (isTemporarilyUnavailable(error)) return temporarilyUnavailable();
   request.log.error({ err: error, event: 'staff_console.failed' }, 'unexpected staff console error');
   return new PageError(500, 'Something went wrong', `Nothing was changed. Quote reference ${request.id}.`);
 }
