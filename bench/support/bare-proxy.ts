@@ -11,6 +11,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 import { encodedProtectedHeader, signAssertion } from '../../src/gateway/assertion.ts';
+import { serveAndAnnounce } from './serve-process.ts';
 
 const upstreamPort = Number(process.argv[2]);
 const signing = process.argv.includes('--sign');
@@ -50,11 +51,4 @@ const server = createServer((request, response) => {
     answer.body.pipe(response);
   });
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(
-    `${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`,
-  );
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+serveAndAnnounce(server);
